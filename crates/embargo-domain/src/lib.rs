@@ -1,0 +1,8 @@
+//! Pure domain of Embargo: ids, roles, policy model, business time and SLA clocks, supported
+//! versions, CVE eligibility, package URLs and per-ecosystem version ranges.
+//!
+//! No I/O, no async, never reads the clock: every function that needs "now" takes it as an
+//! argument, so every clock, embargo and SLA computation is deterministic and testable.
+
+pub mod account;
+pub mod purl;

@@ -1,0 +1,138 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Entry `n` stores `hash_n = sha256(hash_{n-1} ‖ canonical(entry_n))`, so editing, deleting or
+//! reordering any row breaks every later link; `verify` finds the first broken one. Appending
+//! first bumps the single `audit_head` row, which on PostgreSQL row-locks it until commit, so
+//! concurrent appenders queue instead of forking the chain (SQLite serialises writers anyway).
+
+use chrono::SecondsFormat;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QueryFilter, ColumnTrait, QuerySelect, Set};
+
+use crate::entity::{audit_head, audit_log};
+use crate::{StoreError, Ts, sha256_hex, stmt};
+
+pub use audit_log::Model as AuditEntry;
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+pub struct NewEntry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    /// JSON object with the action's details (never secrets).
+    pub detail: &'a str,
+    pub ip: &'a str,
+}
+
+/// The bytes an entry's hash commits to, besides the previous hash.
+fn canonical(seq: i64, at: Ts, actor: &str, action: &str, target: &str, detail: &str, ip: &str) -> String {
+    let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
+    // A JSON array is an unambiguous encoding of the fields (no delimiter confusion).
+    serde_json::json!([seq, at, actor, action, target, detail, ip]).to_string()
+}
+
+fn link(prev: &str, body: &str) -> String {
+    sha256_hex(format!("{prev}\n{body}").as_bytes())
+}
+
+/// Appends an entry in the caller's transaction; returns its sequence number.
+pub async fn append(db: &impl ConnectionTrait, e: NewEntry<'_>, now: Ts) -> Result<i64, StoreError> {
+    let backend = db.get_database_backend();
+    db.execute_raw(stmt(backend, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1", []))
+        .await?;
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+    let at = crate::micros(now);
+    let body = canonical(head.seq, at, e.actor, e.action, e.target, e.detail, e.ip);
+    let hash = link(&head.hash, &body);
+    audit_log::ActiveModel {
+        seq: Set(head.seq),
+        at: Set(at),
+        actor: Set(e.actor.to_owned()),
+        action: Set(e.action.to_owned()),
+        target: Set(e.target.to_owned()),
+        detail: Set(e.detail.to_owned()),
+        ip: Set(e.ip.to_owned()),
+        prev_hash: Set(head.hash.clone()),
+        hash: Set(hash.clone()),
+    }
+    .insert(db)
+    .await?;
+    db.execute_raw(stmt(backend, "UPDATE audit_head SET hash = $1 WHERE id = 1", [hash.into()]))
+        .await?;
+    Ok(head.seq)
+}
+
+/// Newest first, for the admin page.
+pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
+    Ok(audit_log::Entity::find().order_by_desc(audit_log::Column::Seq).limit(limit).all(db).await?)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every link holds; `entries` were checked.
+    Intact { entries: u64 },
+    /// The first entry whose stored hash or back-link does not match.
+    Broken { seq: i64, reason: String },
+}
+
+/// Walks the whole chain in order and reports the first broken link.
+pub async fn verify(db: &impl ConnectionTrait) -> Result<Verdict, StoreError> {
+    const BATCH: u64 = 1000;
+    let mut prev = GENESIS.to_owned();
+    let mut expected_seq = 1i64;
+    let mut checked = 0u64;
+    loop {
+        let rows = audit_log::Entity::find()
+            .filter(audit_log::Column::Seq.gte(expected_seq))
+            .order_by_asc(audit_log::Column::Seq)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in &rows {
+            if r.seq != expected_seq {
+                return Ok(Verdict::Broken {
+                    seq: expected_seq,
+                    reason: format!("entry {expected_seq} is missing (next is {})", r.seq),
+                });
+            }
+            if r.prev_hash != prev {
+                return Ok(Verdict::Broken {
+                    seq: r.seq,
+                    reason: "prev_hash does not match the previous entry's hash".into(),
+                });
+            }
+            let body = canonical(r.seq, r.at, &r.actor, &r.action, &r.target, &r.detail, &r.ip);
+            if link(&prev, &body) != r.hash {
+                return Ok(Verdict::Broken {
+                    seq: r.seq,
+                    reason: "content does not match its hash (the row was edited)".into(),
+                });
+            }
+            prev = r.hash.clone();
+            expected_seq += 1;
+            checked += 1;
+        }
+    }
+    let head = audit_head::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+    if head.seq != expected_seq - 1 || head.hash != prev {
+        return Ok(Verdict::Broken {
+            seq: expected_seq,
+            reason: format!(
+                "the chain ends at entry {} but the head records entry {} (entries were removed from the end)",
+                expected_seq - 1,
+                head.seq
+            ),
+        });
+    }
+    Ok(Verdict::Intact { entries: checked })
+}
