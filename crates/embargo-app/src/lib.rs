@@ -1,1 +1,139 @@
-//! placeholder
+//! Embargo's server: the axum router (one place registers every route), start-up (data
+//! directory, keys, database, migrations, first-admin link), the HTTP/HTTPS listener with
+//! graceful shutdown, and the background tasks. Features live in modules with `service`
+//! (logic), `api` (JSON) and `html` (pages) parts.
+
+pub mod account;
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod dashboard;
+pub mod error;
+pub mod http;
+pub mod jobs;
+pub mod keys;
+pub mod openapi;
+pub mod ops;
+pub mod page;
+pub mod serve;
+pub mod state;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{delete, get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::state::AppState;
+
+const STYLE: &str = include_str!("../static/style.css");
+
+async fn get_style() -> impl axum::response::IntoResponse {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        STYLE,
+    )
+}
+
+/// Every route of the server. The extractor in each handler's signature is its authorisation
+/// decision: none (public), `CsrfForm` (anonymous form), `Authed`, `AdminUser`, or
+/// `ApiRead`/`ApiWrite`/`ApiAdmin`. The access-matrix test walks this list.
+pub fn router(state: AppState) -> Router {
+    // Anonymous POSTs share a per-IP budget.
+    let public_posts = Router::new()
+        .route("/login", post(auth::html::post_login))
+        .route("/login/totp", post(auth::html::post_login_totp))
+        .route("/setup/{token}", post(auth::html::post_setup))
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            http::limit_unauthenticated_posts,
+        ));
+
+    let pages = Router::new()
+        .route("/", get(dashboard::get_dashboard))
+        .route("/login", get(auth::html::get_login))
+        .route("/login/totp", get(auth::html::get_login_totp))
+        .route("/logout", post(auth::html::post_logout))
+        .route("/setup/{token}", get(auth::html::get_setup))
+        .route("/account", get(account::html::get_account))
+        .route("/account/password", post(account::html::post_password))
+        .route(
+            "/account/totp",
+            get(account::html::get_totp).post(account::html::post_totp),
+        )
+        .route(
+            "/account/totp/disable",
+            post(account::html::post_totp_disable),
+        )
+        .route(
+            "/account/tokens",
+            get(account::html::get_tokens).post(account::html::post_token),
+        )
+        .route(
+            "/account/tokens/{id}/revoke",
+            post(account::html::post_token_revoke),
+        )
+        .route(
+            "/admin/users",
+            get(admin::html::get_users).post(admin::html::post_user),
+        )
+        .route("/admin/users/{id}/role", post(admin::html::post_user_role))
+        .route(
+            "/admin/users/{id}/disable",
+            post(admin::html::post_user_disable),
+        )
+        .route(
+            "/admin/users/{id}/enable",
+            post(admin::html::post_user_enable),
+        )
+        .route(
+            "/admin/users/{id}/reset",
+            post(admin::html::post_user_reset),
+        )
+        .route("/admin/audit", get(admin::html::get_audit));
+
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(openapi::get_openapi))
+        .route("/api/v1/me", get(account::api::get_me))
+        .route("/api/v1/tokens", get(account::api::list_tokens))
+        .route("/api/v1/tokens/{id}", delete(account::api::delete_token))
+        .route("/api/v1/users", get(admin::api::list_users));
+
+    let ops = Router::new()
+        .route("/healthz", get(ops::get_healthz))
+        .route("/readyz", get(ops::get_readyz))
+        .route("/metrics", get(ops::get_metrics))
+        .route("/static/style.css", get(get_style));
+
+    let timeout = std::time::Duration::from_secs(state.config.security.request_timeout_secs.max(1));
+    let body_limit = state.config.security.max_body_bytes;
+    Router::new()
+        .merge(public_posts)
+        .merge(pages)
+        .merge(api)
+        .merge(ops)
+        .fallback(http::fallback)
+        .route_layer(from_fn(http::capture_route))
+        .layer(from_fn_with_state(state.clone(), auth::csrf::check_origin))
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(CatchPanicLayer::custom(http::panic_response))
+        .layer(from_fn_with_state(state.clone(), http::envelope))
+        .with_state(state)
+}

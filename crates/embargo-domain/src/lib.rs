@@ -5,4 +5,10 @@
 //! argument, so every clock, embargo and SLA computation is deterministic and testable.
 
 pub mod account;
+pub mod calendar;
+pub mod cve;
+pub mod policy;
 pub mod purl;
+pub mod sla;
+pub mod supported;
+pub mod version;

@@ -8,7 +8,9 @@ use jiff::Span;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::policy::{DurationUnit, PolicyDuration, ReleaseLine, Severity, SupportMode, SupportedVersions};
+use crate::policy::{
+    DurationUnit, PolicyDuration, ReleaseLine, Severity, SupportMode, SupportedVersions,
+};
 
 /// Why a fix window cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,7 +27,9 @@ pub enum FixWindowError {
     #[error("circular fix-window reference: {}", .0.join(" → "))]
     Cycle(Vec<String>),
     /// The window is not one of the accepted shapes.
-    #[error("fix window of `{0}` must set exactly one of: after_ga_of (with plus), until_ga_of, from_release, until")]
+    #[error(
+        "fix window of `{0}` must set exactly one of: after_ga_of (with plus), until_ga_of, from_release, until"
+    )]
     Shape(String),
     /// Fix windows are calendar time.
     #[error("fix window of `{0}` uses hours or business time; use days, weeks or months")]
@@ -45,7 +49,9 @@ pub fn add_to_date(d: Date, by: PolicyDuration) -> Option<Date> {
 }
 
 fn check_shape(line: &ReleaseLine) -> Result<(), FixWindowError> {
-    let Some(w) = &line.fix_window else { return Ok(()) };
+    let Some(w) = &line.fix_window else {
+        return Ok(());
+    };
     let set = [
         w.after_ga_of.is_some(),
         w.until_ga_of.is_some(),
@@ -59,7 +65,10 @@ fn check_shape(line: &ReleaseLine) -> Result<(), FixWindowError> {
         return Err(FixWindowError::Shape(line.name.clone()));
     }
     for d in [w.plus, w.from_release].into_iter().flatten() {
-        if !matches!(d.unit, DurationUnit::Days | DurationUnit::Weeks | DurationUnit::Months) {
+        if !matches!(
+            d.unit,
+            DurationUnit::Days | DurationUnit::Weeks | DurationUnit::Months
+        ) {
             return Err(FixWindowError::Unit(line.name.clone()));
         }
     }
@@ -69,35 +78,59 @@ fn check_shape(line: &ReleaseLine) -> Result<(), FixWindowError> {
 /// The end date of each line's fix window, in policy order: `Ok(None)` when it depends on a
 /// date not known yet (or the line has no end), `Err` when the window is malformed.
 pub fn fix_window_ends(sv: &SupportedVersions) -> Vec<Result<Option<Date>, FixWindowError>> {
-    (0..sv.lines.len()).map(|i| end_of(sv, i, &mut Vec::new())).collect()
+    (0..sv.lines.len())
+        .map(|i| end_of(sv, i, &mut Vec::new()))
+        .collect()
 }
 
-fn end_of(sv: &SupportedVersions, i: usize, stack: &mut Vec<usize>) -> Result<Option<Date>, FixWindowError> {
-    let Some(line) = sv.lines.get(i) else { return Ok(None) };
+fn end_of(
+    sv: &SupportedVersions,
+    i: usize,
+    stack: &mut Vec<usize>,
+) -> Result<Option<Date>, FixWindowError> {
+    let Some(line) = sv.lines.get(i) else {
+        return Ok(None);
+    };
     if let Some(pos) = stack.iter().position(|&j| j == i) {
-        let mut names: Vec<String> = stack[pos..].iter().filter_map(|&j| sv.lines.get(j)).map(|l| l.name.clone()).collect();
+        let mut names: Vec<String> = stack[pos..]
+            .iter()
+            .filter_map(|&j| sv.lines.get(j))
+            .map(|l| l.name.clone())
+            .collect();
         names.push(line.name.clone());
         return Err(FixWindowError::Cycle(names));
     }
     check_shape(line)?;
-    let Some(w) = &line.fix_window else { return Ok(None) };
+    let Some(w) = &line.fix_window else {
+        return Ok(None);
+    };
     if let Some(d) = w.until {
         return Ok(Some(d.0));
     }
     if let Some(p) = w.from_release {
         return Ok(line.ga.and_then(|g| add_to_date(g.0, p)));
     }
-    let Some(reference) = w.reference() else { return Ok(None) };
+    let Some(reference) = w.reference() else {
+        return Ok(None);
+    };
     let Some(j) = sv.lines.iter().position(|l| l.name == reference) else {
-        return Err(FixWindowError::UnknownLine { line: line.name.clone(), reference: reference.to_owned() });
+        return Err(FixWindowError::UnknownLine {
+            line: line.name.clone(),
+            reference: reference.to_owned(),
+        });
     };
     // Walk the referenced line's own window too, so a loop anywhere on the path is found even
     // though only the referenced line's GA date is needed here.
     stack.push(i);
     let walked = end_of(sv, j, stack);
     stack.pop();
-    walked?;
-    let Some(ga) = sv.lines.get(j).and_then(|l| l.ga) else { return Ok(None) };
+    // Only a loop is the referring line's problem; other faults belong to the referenced line.
+    if let Err(e @ FixWindowError::Cycle(_)) = walked {
+        return Err(e);
+    }
+    let Some(ga) = sv.lines.get(j).and_then(|l| l.ga) else {
+        return Ok(None);
+    };
     Ok(match w.plus {
         Some(p) => add_to_date(ga.0, p),
         None => Some(ga.0),
@@ -144,7 +177,12 @@ fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
     let (a, b) = (version_parts(a)?, version_parts(b)?);
     let len = a.len().max(b.len());
     let pad = |v: &Vec<u64>, i: usize| v.get(i).copied().unwrap_or(0);
-    Some((0..len).map(|i| pad(&a, i).cmp(&pad(&b, i))).find(|o| o.is_ne()).unwrap_or(Ordering::Equal))
+    Some(
+        (0..len)
+            .map(|i| pad(&a, i).cmp(&pad(&b, i)))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal),
+    )
 }
 
 /// Whether the evaluated version gets security fixes.
@@ -180,13 +218,24 @@ fn reproduce_answer(sv: &SupportedVersions, version: &str, why: &str) -> String 
     if let Some(a) = &sv.unsupported_answer {
         return format!("{why} {a}");
     }
-    let where_ = sv.latest_url.as_deref().map(|u| format!(" ({u})")).unwrap_or_default();
-    format!("{why} Please reproduce the issue on the latest release{where_} and report again if it is still present; version {version} will not receive a fix.")
+    let where_ = sv
+        .latest_url
+        .as_deref()
+        .map(|u| format!(" ({u})"))
+        .unwrap_or_default();
+    format!(
+        "{why} Please reproduce the issue on the latest release{where_} and report again if it is still present; version {version} will not receive a fix."
+    )
 }
 
 /// Evaluates a version against the policy on `on`. `latest` is the latest release, needed
 /// for latest-only policies.
-pub fn evaluate(sv: &SupportedVersions, version: &str, on: Date, latest: Option<&str>) -> SupportAnswer {
+pub fn evaluate(
+    sv: &SupportedVersions,
+    version: &str,
+    on: Date,
+    latest: Option<&str>,
+) -> SupportAnswer {
     let mut ans = SupportAnswer {
         version: version.to_owned(),
         line: None,
@@ -196,22 +245,31 @@ pub fn evaluate(sv: &SupportedVersions, version: &str, on: Date, latest: Option<
         answer: String::new(),
     };
     if version_parts(version).is_none() {
-        ans.answer = format!("`{version}` is not a version number we can read; please give the exact version (for example 1.4.2).");
+        ans.answer = format!(
+            "`{version}` is not a version number we can read; please give the exact version (for example 1.4.2)."
+        );
         return ans;
     }
     if sv.mode == SupportMode::LatestOnly {
         let Some(latest) = latest else {
-            ans.answer = String::from("Fixes land on the latest release only; please make sure you are on the latest release.");
+            ans.answer = String::from(
+                "Fixes land on the latest release only; please make sure you are on the latest release.",
+            );
             return ans;
         };
         let ord = compare_versions(version, latest);
-        let ok = matches!(ord, Some(Ordering::Equal)) || (sv.include_development && matches!(ord, Some(Ordering::Greater)));
+        let ok = matches!(ord, Some(Ordering::Equal))
+            || (sv.include_development && matches!(ord, Some(Ordering::Greater)));
         if ok {
             ans.verdict = Verdict::Supported;
             ans.answer = format!("Version {version} is supported: fixes ship in the next release.");
         } else {
             ans.verdict = Verdict::Unsupported;
-            ans.answer = reproduce_answer(sv, version, &format!("Version {version} is not the latest release ({latest})."));
+            ans.answer = reproduce_answer(
+                sv,
+                version,
+                &format!("Version {version} is not the latest release ({latest})."),
+            );
         }
         return ans;
     }
@@ -224,8 +282,16 @@ pub fn evaluate(sv: &SupportedVersions, version: &str, on: Date, latest: Option<
         .max_by_key(|(_, l)| specificity(&l.name));
     let Some((i, line)) = best else {
         ans.verdict = Verdict::Unsupported;
-        let names: Vec<&str> = sv.lines.iter().filter(|l| l.status != crate::policy::LineStatus::EndOfLife).map(|l| l.name.as_str()).collect();
-        let why = format!("Version {version} is not part of a supported release line (supported: {}).", names.join(", "));
+        let names: Vec<&str> = sv
+            .lines
+            .iter()
+            .filter(|l| l.status != crate::policy::LineStatus::EndOfLife)
+            .map(|l| l.name.as_str())
+            .collect();
+        let why = format!(
+            "Version {version} is not part of a supported release line (supported: {}).",
+            names.join(", ")
+        );
         ans.answer = reproduce_answer(sv, version, &why);
         return ans;
     };
@@ -234,12 +300,20 @@ pub fn evaluate(sv: &SupportedVersions, version: &str, on: Date, latest: Option<
     ans.until = end;
     if line.status == crate::policy::LineStatus::EndOfLife {
         ans.verdict = Verdict::Unsupported;
-        ans.answer = reproduce_answer(sv, version, &format!("Release line {} has reached end of life.", line.name));
+        ans.answer = reproduce_answer(
+            sv,
+            version,
+            &format!("Release line {} has reached end of life.", line.name),
+        );
         return ans;
     }
     if let Some(end) = end.filter(|e| on > *e) {
         ans.verdict = Verdict::Unsupported;
-        ans.answer = reproduce_answer(sv, version, &format!("Security fixes for {} ended on {end}.", line.name));
+        ans.answer = reproduce_answer(
+            sv,
+            version,
+            &format!("Security fixes for {} ended on {end}.", line.name),
+        );
         return ans;
     }
     ans.verdict = Verdict::Supported;
@@ -254,7 +328,10 @@ pub fn evaluate(sv: &SupportedVersions, version: &str, on: Date, latest: Option<
         }
         None => String::new(),
     };
-    ans.answer = format!("Version {version} is on release line {}, which receives security fixes{until}{only}.", line.name);
+    ans.answer = format!(
+        "Version {version} is on release line {}, which receives security fixes{until}{only}.",
+        line.name
+    );
     ans
 }
 

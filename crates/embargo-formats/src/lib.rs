@@ -1,2 +1,8 @@
 //! Wire formats of Embargo: parse and render OSV, CVE 5, CSAF, NVD, CycloneDX, SPDX,
 //! security.txt and SECURITY.md. Depends on the domain only; no I/O.
+
+pub mod osv;
+pub mod policy_html;
+pub mod policy_json;
+pub mod security_md;
+pub mod security_txt;

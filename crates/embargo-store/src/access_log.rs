@@ -2,8 +2,7 @@
 //! `sha256(salt ‖ ip)`.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::access_log;
@@ -43,7 +42,11 @@ pub async fn insert_batch(db: &impl ConnectionTrait, rows: &[NewAccess]) -> Resu
 }
 
 pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AccessEntry>, StoreError> {
-    Ok(access_log::Entity::find().order_by_desc(access_log::Column::Id).limit(limit).all(db).await?)
+    Ok(access_log::Entity::find()
+        .order_by_desc(access_log::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 /// Replaces the IP of every entry older than `cutoff` by `hash(ip)`; returns rows changed.
@@ -65,8 +68,14 @@ pub async fn hash_ips_before(
     let mut changed = 0;
     for ip in ips {
         let res = access_log::Entity::update_many()
-            .col_expr(access_log::Column::Ip, sea_orm::sea_query::Expr::value(hash(&ip)))
-            .col_expr(access_log::Column::IpHashed, sea_orm::sea_query::Expr::value(true))
+            .col_expr(
+                access_log::Column::Ip,
+                sea_orm::sea_query::Expr::value(hash(&ip)),
+            )
+            .col_expr(
+                access_log::Column::IpHashed,
+                sea_orm::sea_query::Expr::value(true),
+            )
             .filter(access_log::Column::Ip.eq(ip))
             .filter(access_log::Column::IpHashed.eq(false))
             .filter(access_log::Column::At.lt(cutoff))

@@ -6,7 +6,10 @@
 //! concurrent appenders queue instead of forking the chain (SQLite serialises writers anyway).
 
 use chrono::SecondsFormat;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QueryFilter, ColumnTrait, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 
 use crate::entity::{audit_head, audit_log};
 use crate::{StoreError, Ts, sha256_hex, stmt};
@@ -26,7 +29,15 @@ pub struct NewEntry<'a> {
 }
 
 /// The bytes an entry's hash commits to, besides the previous hash.
-fn canonical(seq: i64, at: Ts, actor: &str, action: &str, target: &str, detail: &str, ip: &str) -> String {
+fn canonical(
+    seq: i64,
+    at: Ts,
+    actor: &str,
+    action: &str,
+    target: &str,
+    detail: &str,
+    ip: &str,
+) -> String {
     let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
     // A JSON array is an unambiguous encoding of the fields (no delimiter confusion).
     serde_json::json!([seq, at, actor, action, target, detail, ip]).to_string()
@@ -37,10 +48,18 @@ fn link(prev: &str, body: &str) -> String {
 }
 
 /// Appends an entry in the caller's transaction; returns its sequence number.
-pub async fn append(db: &impl ConnectionTrait, e: NewEntry<'_>, now: Ts) -> Result<i64, StoreError> {
+pub async fn append(
+    db: &impl ConnectionTrait,
+    e: NewEntry<'_>,
+    now: Ts,
+) -> Result<i64, StoreError> {
     let backend = db.get_database_backend();
-    db.execute_raw(stmt(backend, "UPDATE audit_head SET seq = seq + 1 WHERE id = 1", []))
-        .await?;
+    db.execute_raw(stmt(
+        backend,
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
+        [],
+    ))
+    .await?;
     let head = audit_head::Entity::find_by_id(1)
         .one(db)
         .await?
@@ -61,14 +80,22 @@ pub async fn append(db: &impl ConnectionTrait, e: NewEntry<'_>, now: Ts) -> Resu
     }
     .insert(db)
     .await?;
-    db.execute_raw(stmt(backend, "UPDATE audit_head SET hash = $1 WHERE id = 1", [hash.into()]))
-        .await?;
+    db.execute_raw(stmt(
+        backend,
+        "UPDATE audit_head SET hash = $1 WHERE id = 1",
+        [hash.into()],
+    ))
+    .await?;
     Ok(head.seq)
 }
 
 /// Newest first, for the admin page.
 pub async fn recent(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<AuditEntry>, StoreError> {
-    Ok(audit_log::Entity::find().order_by_desc(audit_log::Column::Seq).limit(limit).all(db).await?)
+    Ok(audit_log::Entity::find()
+        .order_by_desc(audit_log::Column::Seq)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +135,9 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Verdict, StoreError> {
                     reason: "prev_hash does not match the previous entry's hash".into(),
                 });
             }
-            let body = canonical(r.seq, r.at, &r.actor, &r.action, &r.target, &r.detail, &r.ip);
+            let body = canonical(
+                r.seq, r.at, &r.actor, &r.action, &r.target, &r.detail, &r.ip,
+            );
             if link(&prev, &body) != r.hash {
                 return Ok(Verdict::Broken {
                     seq: r.seq,

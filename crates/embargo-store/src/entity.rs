@@ -59,7 +59,7 @@ pub mod setup_token {
         #[sea_orm(primary_key)]
         pub id: i64,
         pub token_hash: String,
-        pub user_id: i64,
+        pub user_id: Option<i64>,
         pub purpose: String,
         pub expires_at: DateTimeUtc,
         pub used_at: Option<DateTimeUtc>,

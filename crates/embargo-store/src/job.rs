@@ -46,11 +46,26 @@ pub async fn ensure_periodic(
                 .await?;
             Ok(())
         }
-        None => insert(db, kind, "periodic", "{}", first_run, Some(interval_secs), 1000, now)
-            .await
-            .map(|_| ())
-            // Another instance created it first.
-            .or_else(|e| if is_unique_violation(&e) { Ok(()) } else { Err(e) }),
+        None => insert(
+            db,
+            kind,
+            "periodic",
+            "{}",
+            first_run,
+            Some(interval_secs),
+            1000,
+            now,
+        )
+        .await
+        .map(|_| ())
+        // Another instance created it first.
+        .or_else(|e| {
+            if is_unique_violation(&e) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }),
     }
 }
 
@@ -149,7 +164,10 @@ pub async fn claim_due(
             .col_expr(job::Column::LeaseOwner, Expr::value(owner))
             .col_expr(job::Column::LeaseUntil, Expr::value(now + lease))
             .col_expr(job::Column::State, Expr::value(RUNNING))
-            .col_expr(job::Column::Attempts, Expr::col(job::Column::Attempts).add(1))
+            .col_expr(
+                job::Column::Attempts,
+                Expr::col(job::Column::Attempts).add(1),
+            )
             .col_expr(job::Column::UpdatedAt, Expr::value(now))
             .filter(job::Column::Id.eq(c.id))
             .filter(claimable(now))
@@ -165,7 +183,12 @@ pub async fn claim_due(
 }
 
 /// Extends a lease held by `owner`; false if the lease was lost.
-pub async fn renew(db: &impl ConnectionTrait, id: i64, owner: &str, until: Ts) -> Result<bool, StoreError> {
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    id: i64,
+    owner: &str,
+    until: Ts,
+) -> Result<bool, StoreError> {
     let res = job::Entity::update_many()
         .col_expr(job::Column::LeaseUntil, Expr::value(until))
         .filter(job::Column::Id.eq(id))
@@ -178,7 +201,12 @@ pub async fn renew(db: &impl ConnectionTrait, id: i64, owner: &str, until: Ts) -
 
 /// Finishes a run: periodic jobs are rescheduled, one-off jobs become `done`. Only the lease
 /// holder can finish; false means the lease had been lost (and the result is discarded).
-pub async fn complete(db: &impl ConnectionTrait, j: &Job, owner: &str, now: Ts) -> Result<bool, StoreError> {
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    j: &Job,
+    owner: &str,
+    now: Ts,
+) -> Result<bool, StoreError> {
     let mut q = job::Entity::update_many()
         .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(job::Column::LeaseUntil, Expr::value(Option::<Ts>::None))
@@ -188,7 +216,10 @@ pub async fn complete(db: &impl ConnectionTrait, j: &Job, owner: &str, now: Ts) 
         Some(secs) => q
             .col_expr(job::Column::State, Expr::value(PENDING))
             .col_expr(job::Column::Attempts, Expr::value(0))
-            .col_expr(job::Column::RunAt, Expr::value(now + chrono::Duration::seconds(secs))),
+            .col_expr(
+                job::Column::RunAt,
+                Expr::value(now + chrono::Duration::seconds(secs)),
+            ),
         None => q.col_expr(job::Column::State, Expr::value(DONE)),
     };
     let res = q
@@ -214,7 +245,10 @@ pub async fn fail(
         .col_expr(job::Column::LeaseOwner, Expr::value(Option::<String>::None))
         .col_expr(job::Column::LeaseUntil, Expr::value(Option::<Ts>::None))
         .col_expr(job::Column::LastError, Expr::value(error))
-        .col_expr(job::Column::State, Expr::value(if give_up { FAILED } else { PENDING }))
+        .col_expr(
+            job::Column::State,
+            Expr::value(if give_up { FAILED } else { PENDING }),
+        )
         .col_expr(job::Column::RunAt, Expr::value(retry_at))
         .col_expr(job::Column::UpdatedAt, Expr::value(now))
         .filter(job::Column::Id.eq(j.id))
@@ -236,7 +270,12 @@ pub async fn by_kind(db: &impl ConnectionTrait, kind: &str) -> Result<Vec<Job>, 
         .await?)
 }
 
-pub async fn start_run(db: &impl ConnectionTrait, j: &Job, owner: &str, now: Ts) -> Result<i64, StoreError> {
+pub async fn start_run(
+    db: &impl ConnectionTrait,
+    j: &Job,
+    owner: &str,
+    now: Ts,
+) -> Result<i64, StoreError> {
     Ok(job_run::ActiveModel {
         job_id: Set(j.id),
         kind: Set(j.kind.clone()),
@@ -262,7 +301,10 @@ pub async fn finish_run(
     job_run::Entity::update_many()
         .col_expr(job_run::Column::FinishedAt, Expr::value(now))
         .col_expr(job_run::Column::Outcome, Expr::value(outcome))
-        .col_expr(job_run::Column::Error, Expr::value(error.map(str::to_owned)))
+        .col_expr(
+            job_run::Column::Error,
+            Expr::value(error.map(str::to_owned)),
+        )
         .filter(job_run::Column::Id.eq(run_id))
         .exec(db)
         .await?;

@@ -9,21 +9,21 @@ pub mod entity;
 pub mod job;
 pub mod migrate;
 pub mod session;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod throttle;
 pub mod token;
 pub mod user;
-#[cfg(feature = "testing")]
-pub mod testing;
 
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 use sea_orm::{
-    ConnectOptions, Database, Statement, TransactionOptions, TransactionTrait, Value,
-    SqliteTransactionMode,
+    ConnectOptions, Database, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
 };
+pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr};
 
 /// A UTC instant with microsecond precision (the precision both backends store).
 pub type Ts = DateTime<Utc>;
@@ -46,7 +46,10 @@ pub enum StoreError {
     #[error("migration {version} failed: {message}")]
     Migration { version: i64, message: String },
     #[error("cannot prepare the SQLite file {path}: {source}")]
-    File { path: String, source: std::io::Error },
+    File {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("conflict: {0}")]
@@ -68,7 +71,11 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions { max_connections: 8, sqlite_sync_full: true, pg_schema: None }
+        StoreOptions {
+            max_connections: 8,
+            sqlite_sync_full: true,
+            pg_schema: None,
+        }
     }
 }
 
@@ -97,7 +104,11 @@ impl Store {
             co.map_sqlx_sqlite_opts(move |o| {
                 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(if full { SqliteSynchronous::Full } else { SqliteSynchronous::Normal })
+                    .synchronous(if full {
+                        SqliteSynchronous::Full
+                    } else {
+                        SqliteSynchronous::Normal
+                    })
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
@@ -157,10 +168,14 @@ impl Store {
     /// with `pg_dump`, which the caller prints.
     pub async fn backup_sqlite(&self, dest: &Path) -> Result<(), StoreError> {
         if self.backend != DbBackend::Sqlite {
-            return Err(StoreError::UnsupportedUrl("backup_sqlite on PostgreSQL".into()));
+            return Err(StoreError::UnsupportedUrl(
+                "backup_sqlite on PostgreSQL".into(),
+            ));
         }
         let dest = dest.to_string_lossy().replace('\'', "''");
-        self.db.execute_unprepared(&format!("VACUUM INTO '{dest}'")).await?;
+        self.db
+            .execute_unprepared(&format!("VACUUM INTO '{dest}'"))
+            .await?;
         Ok(())
     }
 
@@ -194,8 +209,10 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         return Ok(());
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|source| StoreError::File { path: dir.display().to_string(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::File {
+            path: dir.display().to_string(),
+            source,
+        })?;
     }
     std::fs::OpenOptions::new()
         .write(true)
@@ -203,7 +220,10 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
         .mode(0o600)
         .open(path)
         .map(|_| ())
-        .map_err(|source| StoreError::File { path: path.display().to_string(), source })
+        .map_err(|source| StoreError::File {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// A database URL safe to print: the password, if any, replaced.
@@ -232,14 +252,21 @@ mod tests {
 
     #[test]
     fn urls_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 
     #[test]
     fn placeholders_follow_the_backend() {
-        let s = stmt(DbBackend::Sqlite, "SELECT $1, $2", [1i64.into(), 2i64.into()]);
+        let s = stmt(
+            DbBackend::Sqlite,
+            "SELECT $1, $2",
+            [1i64.into(), 2i64.into()],
+        );
         assert_eq!(s.sql, "SELECT ?1, ?2");
         let p = stmt(DbBackend::Postgres, "SELECT $1", [1i64.into()]);
         assert_eq!(p.sql, "SELECT $1");

@@ -18,7 +18,11 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
-pub async fn create(db: &impl ConnectionTrait, s: NewSession<'_>, now: Ts) -> Result<(), StoreError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    s: NewSession<'_>,
+    now: Ts,
+) -> Result<(), StoreError> {
     session::ActiveModel {
         id: Set(s.id_hash.to_owned()),
         user_id: Set(s.user_id),
@@ -36,12 +40,17 @@ pub async fn create(db: &impl ConnectionTrait, s: NewSession<'_>, now: Ts) -> Re
 }
 
 pub async fn get(db: &impl ConnectionTrait, id_hash: &str) -> Result<Option<Session>, StoreError> {
-    Ok(session::Entity::find_by_id(id_hash.to_owned()).one(db).await?)
+    Ok(session::Entity::find_by_id(id_hash.to_owned())
+        .one(db)
+        .await?)
 }
 
 pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: Ts) -> Result<(), StoreError> {
     session::Entity::update_many()
-        .col_expr(session::Column::LastSeenAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            session::Column::LastSeenAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(session::Column::Id.eq(id_hash))
         .exec(db)
         .await?;
@@ -50,7 +59,10 @@ pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: Ts) -> Result<
 
 pub async fn mark_mfa_verified(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
     session::Entity::update_many()
-        .col_expr(session::Column::MfaVerified, sea_orm::sea_query::Expr::value(true))
+        .col_expr(
+            session::Column::MfaVerified,
+            sea_orm::sea_query::Expr::value(true),
+        )
         .filter(session::Column::Id.eq(id_hash))
         .exec(db)
         .await?;
@@ -58,7 +70,9 @@ pub async fn mark_mfa_verified(db: &impl ConnectionTrait, id_hash: &str) -> Resu
 }
 
 pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
-    session::Entity::delete_by_id(id_hash.to_owned()).exec(db).await?;
+    session::Entity::delete_by_id(id_hash.to_owned())
+        .exec(db)
+        .await?;
     Ok(())
 }
 

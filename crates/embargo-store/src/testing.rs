@@ -44,7 +44,9 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var("EMBARGO_TEST_POSTGRES_URL") {
         Ok(u) if !u.is_empty() => Some(u),
         _ if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but EMBARGO_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI")
+            panic!(
+                "CI is set but EMBARGO_TEST_POSTGRES_URL is not: PostgreSQL tests must run in CI"
+            )
         }
         _ => None,
     }
@@ -56,7 +58,11 @@ pub async fn sqlite() -> TestDb {
         Err(e) => panic!("tempdir: {e}"),
     };
     let url = format!("sqlite://{}", dir.path().join("embargo.db").display());
-    let opts = StoreOptions { max_connections: 4, sqlite_sync_full: false, pg_schema: None };
+    let opts = StoreOptions {
+        max_connections: 4,
+        sqlite_sync_full: false,
+        pg_schema: None,
+    };
     let store = match Store::connect(&url, &opts).await {
         Ok(s) => s,
         Err(e) => panic!("sqlite connect: {e}"),
@@ -64,22 +70,48 @@ pub async fn sqlite() -> TestDb {
     if let Err(e) = migrate::run(&store).await {
         panic!("sqlite migrate: {e}");
     }
-    TestDb { name: "sqlite", store, url, opts, _dir: Some(dir), pg_admin: None }
+    TestDb {
+        name: "sqlite",
+        store,
+        url,
+        opts,
+        _dir: Some(dir),
+        pg_admin: None,
+    }
 }
 
 pub async fn postgres(url: &str) -> TestDb {
-    let admin = match Store::connect(url, &StoreOptions { max_connections: 1, ..Default::default() }).await {
+    let admin = match Store::connect(
+        url,
+        &StoreOptions {
+            max_connections: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    {
         Ok(s) => s,
-        Err(e) => panic!("PostgreSQL at {} is unreachable: {e}", crate::redact_url(url)),
+        Err(e) => panic!(
+            "PostgreSQL at {} is unreachable: {e}",
+            crate::redact_url(url)
+        ),
     };
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     {
         use sea_orm::ConnectionTrait;
-        if let Err(e) = admin.conn().execute_unprepared(&format!("CREATE SCHEMA {schema}")).await {
+        if let Err(e) = admin
+            .conn()
+            .execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+        {
             panic!("create schema: {e}");
         }
     }
-    let opts = StoreOptions { max_connections: 4, sqlite_sync_full: false, pg_schema: Some(schema.clone()) };
+    let opts = StoreOptions {
+        max_connections: 4,
+        sqlite_sync_full: false,
+        pg_schema: Some(schema.clone()),
+    };
     let store = match Store::connect(url, &opts).await {
         Ok(s) => s,
         Err(e) => panic!("postgres connect: {e}"),
@@ -87,7 +119,14 @@ pub async fn postgres(url: &str) -> TestDb {
     if let Err(e) = migrate::run(&store).await {
         panic!("postgres migrate: {e}");
     }
-    TestDb { name: "postgres", store, url: url.to_owned(), opts, _dir: None, pg_admin: Some((admin, schema)) }
+    TestDb {
+        name: "postgres",
+        store,
+        url: url.to_owned(),
+        opts,
+        _dir: None,
+        pg_admin: Some((admin, schema)),
+    }
 }
 
 /// Every backend under test, freshly migrated.

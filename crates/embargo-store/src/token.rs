@@ -18,7 +18,11 @@ pub struct NewToken<'a> {
     pub expires_at: Option<Ts>,
 }
 
-pub async fn create(db: &impl ConnectionTrait, t: NewToken<'_>, now: Ts) -> Result<ApiToken, StoreError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    t: NewToken<'_>,
+    now: Ts,
+) -> Result<ApiToken, StoreError> {
     Ok(api_token::ActiveModel {
         id: Set(t.id.to_owned()),
         user_id: Set(t.user_id),
@@ -38,7 +42,10 @@ pub async fn get(db: &impl ConnectionTrait, id: &str) -> Result<Option<ApiToken>
     Ok(api_token::Entity::find_by_id(id.to_owned()).one(db).await?)
 }
 
-pub async fn list_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Vec<ApiToken>, StoreError> {
+pub async fn list_for_user(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<ApiToken>, StoreError> {
     Ok(api_token::Entity::find()
         .filter(api_token::Column::UserId.eq(user_id))
         .order_by_desc(api_token::Column::CreatedAt)
@@ -47,9 +54,17 @@ pub async fn list_for_user(db: &impl ConnectionTrait, user_id: i64) -> Result<Ve
 }
 
 /// Revokes a token of this user; false when there is no such live token.
-pub async fn revoke(db: &impl ConnectionTrait, user_id: i64, id: &str, now: Ts) -> Result<bool, StoreError> {
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    id: &str,
+    now: Ts,
+) -> Result<bool, StoreError> {
     let res = api_token::Entity::update_many()
-        .col_expr(api_token::Column::RevokedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            api_token::Column::RevokedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(api_token::Column::Id.eq(id))
         .filter(api_token::Column::UserId.eq(user_id))
         .filter(api_token::Column::RevokedAt.is_null())
@@ -60,7 +75,10 @@ pub async fn revoke(db: &impl ConnectionTrait, user_id: i64, id: &str, now: Ts) 
 
 pub async fn mark_used(db: &impl ConnectionTrait, id: &str, now: Ts) -> Result<(), StoreError> {
     api_token::Entity::update_many()
-        .col_expr(api_token::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            api_token::Column::LastUsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(api_token::Column::Id.eq(id))
         .exec(db)
         .await?;

@@ -18,7 +18,9 @@ pub async fn create(
     now: Ts,
 ) -> Result<User, StoreError> {
     if by_email(db, email).await?.is_some() {
-        return Err(StoreError::Conflict(format!("a user with e-mail {email} already exists")));
+        return Err(StoreError::Conflict(format!(
+            "a user with e-mail {email} already exists"
+        )));
     }
     let m = user::ActiveModel {
         email: Set(email.to_owned()),
@@ -42,11 +44,17 @@ pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<User>, S
 }
 
 pub async fn by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<User>, StoreError> {
-    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?)
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(db)
+        .await?)
 }
 
 pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<User>, StoreError> {
-    Ok(user::Entity::find().order_by_asc(user::Column::Id).all(db).await?)
+    Ok(user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?)
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
@@ -78,7 +86,7 @@ pub async fn update(
 
 pub async fn create_setup_token(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: Option<i64>,
     token_hash: &str,
     purpose: &str,
     expires_at: Ts,
@@ -119,7 +127,10 @@ pub async fn consume_setup_token(
     now: Ts,
 ) -> Result<bool, StoreError> {
     let res = setup_token::Entity::update_many()
-        .col_expr(setup_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            setup_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(setup_token::Column::Id.eq(id))
         .filter(setup_token::Column::UsedAt.is_null())
         .exec(db)
@@ -127,15 +138,23 @@ pub async fn consume_setup_token(
     Ok(res.rows_affected == 1)
 }
 
-/// Voids every open link of a user (a new link or a password change supersedes them).
+/// Voids every open link of a user, or every open first-admin link when `user_id` is None
+/// (a new link or a password change supersedes them).
 pub async fn void_setup_tokens(
     db: &impl ConnectionTrait,
-    user_id: i64,
+    user_id: Option<i64>,
     now: Ts,
 ) -> Result<(), StoreError> {
+    let owner = match user_id {
+        Some(id) => setup_token::Column::UserId.eq(id),
+        None => setup_token::Column::UserId.is_null(),
+    };
     setup_token::Entity::update_many()
-        .col_expr(setup_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-        .filter(setup_token::Column::UserId.eq(user_id))
+        .col_expr(
+            setup_token::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
+        .filter(owner)
         .filter(setup_token::Column::UsedAt.is_null())
         .exec(db)
         .await?;
@@ -174,7 +193,10 @@ pub async fn use_recovery_code(
     now: Ts,
 ) -> Result<bool, StoreError> {
     let res = recovery_code::Entity::update_many()
-        .col_expr(recovery_code::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
+        .col_expr(
+            recovery_code::Column::UsedAt,
+            sea_orm::sea_query::Expr::value(now),
+        )
         .filter(recovery_code::Column::UserId.eq(user_id))
         .filter(recovery_code::Column::CodeHash.eq(code_hash))
         .filter(recovery_code::Column::UsedAt.is_null())

@@ -235,7 +235,7 @@ pub fn check_new_password(password: &str, email: Option<&Email>) -> Result<(), P
 fn is_repetitive(p: &str) -> bool {
     let chars: Vec<char> = p.chars().collect();
     (1..=3).any(|unit| {
-        chars.len() % unit == 0 && chars.chunks(unit).all(|c| c == &chars[..unit])
+        chars.len().is_multiple_of(unit) && chars.chunks(unit).all(|c| c == &chars[..unit])
     })
 }
 
@@ -265,7 +265,10 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Alice@Example.ORG ").unwrap().as_str(), "alice@example.org");
+        assert_eq!(
+            Email::parse(" Alice@Example.ORG ").unwrap().as_str(),
+            "alice@example.org"
+        );
         assert!(Email::parse("no-at-sign").is_err());
         assert!(Email::parse("a@b..c").is_err());
         assert!(Email::parse("a b@c.d").is_err());
@@ -274,10 +277,22 @@ mod tests {
 
     #[test]
     fn passwords_follow_the_rules() {
-        assert_eq!(check_new_password("short", None), Err(PasswordError::TooShort));
-        assert_eq!(check_new_password("password1234", None), Err(PasswordError::Common));
-        assert_eq!(check_new_password("aaaaaaaaaaaa", None), Err(PasswordError::Common));
-        assert_eq!(check_new_password("abcabcabcabc", None), Err(PasswordError::Common));
+        assert_eq!(
+            check_new_password("short", None),
+            Err(PasswordError::TooShort)
+        );
+        assert_eq!(
+            check_new_password("password1234", None),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_new_password("aaaaaaaaaaaa", None),
+            Err(PasswordError::Common)
+        );
+        assert_eq!(
+            check_new_password("abcabcabcabc", None),
+            Err(PasswordError::Common)
+        );
         let email = Email::parse("margaret@example.org").unwrap();
         assert_eq!(
             check_new_password("margaret-is-great", Some(&email)),

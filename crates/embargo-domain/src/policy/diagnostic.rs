@@ -55,7 +55,11 @@ impl fmt::Display for Diagnostic {
     /// `file:line:column: error: message`, then `  hint: …` on its own line when present —
     /// the shape compilers use, so editors can jump to the location.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.level, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file, self.line, self.column, self.level, self.message
+        )?;
         if let Some(h) = &self.hint {
             write!(f, "\n  hint: {h}")?;
         }
@@ -97,11 +101,22 @@ pub struct Sink<'s> {
 impl<'s> Sink<'s> {
     /// A sink for `src` named `file`, locating paths in `root` when it parsed.
     pub fn new(src: &'s str, file: &'s str, root: Option<Spanned<DeTable<'s>>>) -> Self {
-        Self { src, file, root, diagnostics: Vec::new() }
+        Self {
+            src,
+            file,
+            root,
+            diagnostics: Vec::new(),
+        }
     }
 
     /// Reports a diagnostic at a byte span.
-    pub fn at_span(&mut self, level: Level, span: Option<Range<usize>>, message: String, hint: Option<&str>) {
+    pub fn at_span(
+        &mut self,
+        level: Level,
+        span: Option<Range<usize>>,
+        message: String,
+        hint: Option<&str>,
+    ) {
         let (line, column) = span.map_or((1, 1), |s| line_col(self.src, s.start));
         self.diagnostics.push(Diagnostic {
             level,
@@ -114,7 +129,13 @@ impl<'s> Sink<'s> {
     }
 
     /// Reports a diagnostic at the value found at `path` (or its nearest existing parent).
-    pub fn at(&mut self, level: Level, path: &[Seg<'_>], message: impl Into<String>, hint: Option<&str>) {
+    pub fn at(
+        &mut self,
+        level: Level,
+        path: &[Seg<'_>],
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) {
         let span = self.span_of(path);
         self.at_span(level, span, message.into(), hint);
     }
@@ -140,11 +161,14 @@ impl<'s> Sink<'s> {
         let mut array: Option<&[Spanned<DeValue<'_>>]> = None;
         for seg in path {
             let next = match (seg, array) {
-                (Seg::Key(k), None) => table.iter().find(|(key, _)| key.get_ref().as_ref() == *k).map(|(key, v)| {
-                    // Prefer the key's position: it is always where the reader wrote it.
-                    best = Some(key.span());
-                    v
-                }),
+                (Seg::Key(k), None) => table
+                    .iter()
+                    .find(|(key, _)| key.get_ref().as_ref() == *k)
+                    .map(|(key, v)| {
+                        // Prefer the key's position: it is always where the reader wrote it.
+                        best = Some(key.span());
+                        v
+                    }),
                 (Seg::Index(i), Some(items)) => items.get(*i).inspect(|v| {
                     let sp = v.span();
                     // Array-of-tables entries may carry an empty span; keep the parent then.
@@ -188,9 +212,13 @@ mod tests {
         let src = "[program]\nname = \"x\"\n\n[[lines]]\nname = \"a\"\n[[lines]]\nname = \"b\"\n";
         let root = DeTable::parse(src).unwrap();
         let sink = Sink::new(src, "p.toml", Some(root));
-        let sp = sink.span_of(&[Seg::Key("program"), Seg::Key("name")]).unwrap();
+        let sp = sink
+            .span_of(&[Seg::Key("program"), Seg::Key("name")])
+            .unwrap();
         assert_eq!(line_col(src, sp.start), (2, 1));
-        let sp = sink.span_of(&[Seg::Key("lines"), Seg::Index(1), Seg::Key("name")]).unwrap();
+        let sp = sink
+            .span_of(&[Seg::Key("lines"), Seg::Index(1), Seg::Key("name")])
+            .unwrap();
         assert_eq!(line_col(src, sp.start), (7, 1));
     }
 }

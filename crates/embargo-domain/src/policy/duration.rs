@@ -102,7 +102,9 @@ pub enum DurationError {
     #[error("duration `{0}` is negative; clocks only run forwards")]
     Negative(String),
     /// The amount is not a whole number.
-    #[error("`{0}` is not a whole number of units; use a smaller unit (e.g. \"36 hours\" instead of \"1.5 days\")")]
+    #[error(
+        "`{0}` is not a whole number of units; use a smaller unit (e.g. \"36 hours\" instead of \"1.5 days\")"
+    )]
     NotWhole(String),
     /// No amount at the start.
     #[error("duration `{0}` does not start with a number; write e.g. \"7 days\"")]
@@ -111,10 +113,14 @@ pub enum DurationError {
     #[error("amount {0} is too large (at most {MAX_AMOUNT})")]
     TooLarge(String),
     /// No unit after the amount.
-    #[error("duration `{0}` has no unit; add one of: hours, days, weeks, months, business hours, business days")]
+    #[error(
+        "duration `{0}` has no unit; add one of: hours, days, weeks, months, business hours, business days"
+    )]
     MissingUnit(String),
     /// A unit we do not know.
-    #[error("unknown duration unit `{0}`; expected one of: hours, days, weeks, months, business hours, business days (or h, d, w)")]
+    #[error(
+        "unknown duration unit `{0}`; expected one of: hours, days, weeks, months, business hours, business days (or h, d, w)"
+    )]
     UnknownUnit(String),
 }
 
@@ -155,7 +161,9 @@ impl FromStr for PolicyDuration {
             .collect();
         let unit = match words.as_slice() {
             ["h" | "hr" | "hrs" | "hour" | "hours"] => DurationUnit::Hours,
-            ["d" | "day" | "days" | "calendar"] | ["calendar", "day" | "days"] => DurationUnit::Days,
+            ["d" | "day" | "days" | "calendar"] | ["calendar", "day" | "days"] => {
+                DurationUnit::Days
+            }
             ["w" | "wk" | "wks" | "week" | "weeks"] => DurationUnit::Weeks,
             ["month" | "months"] => DurationUnit::Months,
             ["business" | "working", "hour" | "hours"] => DurationUnit::BusinessHours,
@@ -218,24 +226,56 @@ mod tests {
             ("24 months", 24, DurationUnit::Months),
         ];
         for (s, amount, unit) in cases {
-            assert_eq!(s.parse::<PolicyDuration>(), Ok(PolicyDuration { amount, unit }), "{s}");
+            assert_eq!(
+                s.parse::<PolicyDuration>(),
+                Ok(PolicyDuration { amount, unit }),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn rejects_bad_durations_with_reasons() {
-        assert!(matches!("-3 days".parse::<PolicyDuration>(), Err(DurationError::Negative(_))));
-        assert!(matches!("1.5 days".parse::<PolicyDuration>(), Err(DurationError::NotWhole(_))));
-        assert!(matches!("days".parse::<PolicyDuration>(), Err(DurationError::MissingAmount(_))));
-        assert!(matches!("7".parse::<PolicyDuration>(), Err(DurationError::MissingUnit(_))));
-        assert!(matches!("7 fortnights".parse::<PolicyDuration>(), Err(DurationError::UnknownUnit(_))));
-        assert!(matches!("99999999999999999999 days".parse::<PolicyDuration>(), Err(DurationError::TooLarge(_))));
-        assert!(matches!("  ".parse::<PolicyDuration>(), Err(DurationError::Empty)));
+        assert!(matches!(
+            "-3 days".parse::<PolicyDuration>(),
+            Err(DurationError::Negative(_))
+        ));
+        assert!(matches!(
+            "1.5 days".parse::<PolicyDuration>(),
+            Err(DurationError::NotWhole(_))
+        ));
+        assert!(matches!(
+            "days".parse::<PolicyDuration>(),
+            Err(DurationError::MissingAmount(_))
+        ));
+        assert!(matches!(
+            "7".parse::<PolicyDuration>(),
+            Err(DurationError::MissingUnit(_))
+        ));
+        assert!(matches!(
+            "7 fortnights".parse::<PolicyDuration>(),
+            Err(DurationError::UnknownUnit(_))
+        ));
+        assert!(matches!(
+            "99999999999999999999 days".parse::<PolicyDuration>(),
+            Err(DurationError::TooLarge(_))
+        ));
+        assert!(matches!(
+            "  ".parse::<PolicyDuration>(),
+            Err(DurationError::Empty)
+        ));
     }
 
     #[test]
     fn displays_round_trip() {
-        for s in ["1 hour", "72 hours", "5 business days", "1 business day", "6 months", "2 weeks"] {
+        for s in [
+            "1 hour",
+            "72 hours",
+            "5 business days",
+            "1 business day",
+            "6 months",
+            "2 weeks",
+        ] {
             let d: PolicyDuration = s.parse().unwrap();
             assert_eq!(d.to_string(), s);
         }

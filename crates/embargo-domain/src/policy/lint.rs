@@ -19,7 +19,7 @@ pub fn lint(src: &str, file: &str, today: Date) -> Vec<Diagnostic> {
         dated(&p, &mut sink, today);
     }
     let mut d = sink.diagnostics;
-    d.sort_by(|a, b| (a.level, a.line, a.column).cmp(&(b.level, b.line, b.column)));
+    d.sort_by_key(|x| (x.level, x.line, x.column));
     d
 }
 
@@ -32,9 +32,17 @@ fn dated(p: &Policy, s: &mut Sink<'_>, today: Date) {
         if exp <= today {
             s.error(&path, format!("security.txt expired on {exp}"), "set a new expires date (at most a year ahead), or use expires_after = \"6 months\"");
         } else if exp <= in_30 {
-            s.warn(&path, format!("security.txt expires within 30 days (on {exp})"), "renew it, or use expires_after = \"6 months\" so each render sets a fresh date");
+            s.warn(
+                &path,
+                format!("security.txt expires within 30 days (on {exp})"),
+                "renew it, or use expires_after = \"6 months\" so each render sets a fresh date",
+            );
         } else if exp > in_year {
-            s.warn(&path, format!("security.txt expiry {exp} is more than a year ahead"), "RFC 9116 §2.5.5 recommends less than a year");
+            s.warn(
+                &path,
+                format!("security.txt expiry {exp} is more than a year ahead"),
+                "RFC 9116 §2.5.5 recommends less than a year",
+            );
         }
     }
     if let Some(sv) = &p.supported {
@@ -43,12 +51,23 @@ fn dated(p: &Policy, s: &mut Sink<'_>, today: Date) {
                 && end < today
                 && line.status != LineStatus::EndOfLife
             {
-                s.warn(&[K("supported"), K("lines"), I(i), K("status")], format!("the fix window of {} ended on {end} but its status is not end-of-life", line.name), "set status = \"end-of-life\"");
+                s.warn(
+                    &[K("supported"), K("lines"), I(i), K("status")],
+                    format!(
+                        "the fix window of {} ended on {end} but its status is not end-of-life",
+                        line.name
+                    ),
+                    "set status = \"end-of-life\"",
+                );
             }
         }
     }
     let hol = &p.calendar.holidays;
     if !hol.is_empty() && hol.iter().all(|d| d.0 < today) {
-        s.warn(&[K("calendar"), K("holidays")], "every holiday is in the past", "add this year's and next year's holidays");
+        s.warn(
+            &[K("calendar"), K("holidays")],
+            "every holiday is in the past",
+            "add this year's and next year's holidays",
+        );
     }
 }

@@ -133,8 +133,16 @@ impl Policy {
             return Err(sink.diagnostics);
         };
         check::check(&policy, &mut sink);
-        let errors: Vec<Diagnostic> = sink.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
-        if errors.is_empty() { Ok(policy) } else { Err(errors) }
+        let errors: Vec<Diagnostic> = sink
+            .diagnostics
+            .into_iter()
+            .filter(Diagnostic::is_error)
+            .collect();
+        if errors.is_empty() {
+            Ok(policy)
+        } else {
+            Err(errors)
+        }
     }
 
     /// The channel with this id.
@@ -152,9 +160,19 @@ impl Policy {
     }
 
     /// The business calendar, built from `[calendar]`.
-    pub fn business_calendar(&self) -> Result<crate::calendar::BusinessCalendar, crate::calendar::CalendarError> {
+    pub fn business_calendar(
+        &self,
+    ) -> Result<crate::calendar::BusinessCalendar, crate::calendar::CalendarError> {
         crate::calendar::BusinessCalendar::from_spec(&self.calendar)
     }
+}
+
+/// The UTC calendar date of a Unix time in seconds: lets a caller that reads the system clock
+/// (the CLI) obtain the `today` argument of [`lint`] without the domain reading the clock.
+pub fn utc_date_from_unix_seconds(secs: i64) -> Option<jiff::civil::Date> {
+    jiff::Timestamp::from_second(secs)
+        .ok()
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
 }
 
 /// Parses into a policy (or not) and a sink holding the syntax/structure diagnostics.
@@ -197,4 +215,4 @@ fn first_line(s: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -129,7 +129,8 @@ pub struct Channel {
 impl Channel {
     /// Whether reports on this channel are confidential.
     pub fn is_confidential(&self) -> bool {
-        self.confidential.unwrap_or(self.kind != ChannelKind::IssueTracker)
+        self.confidential
+            .unwrap_or(self.kind != ChannelKind::IssueTracker)
     }
 
     /// The label to show.
@@ -141,7 +142,10 @@ impl Channel {
 /// A field the intake asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-#[expect(missing_docs, reason = "the names are the documentation; see `StandardField::describe`")]
+#[expect(
+    missing_docs,
+    reason = "the names are the documentation; see `StandardField::describe`"
+)]
 pub enum StandardField {
     Description,
     Impact,
@@ -237,7 +241,13 @@ pub struct WorkingHours {
 }
 
 fn default_working_days() -> Vec<Weekday> {
-    vec![Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
+    vec![
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+    ]
 }
 
 /// `[calendar]`: the business calendar that business-time clocks run on.
@@ -324,7 +334,10 @@ impl<'de> Deserialize<'de> for ResolutionTarget {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 let r = RangeRepr::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(ResolutionTarget::Range { aim: r.aim, within: r.within })
+                Ok(ResolutionTarget::Range {
+                    aim: r.aim,
+                    within: r.within,
+                })
             }
         }
         d.deserialize_any(V)
@@ -360,7 +373,10 @@ impl ResolutionTargets {
 
     /// Whether no target is set.
     pub fn is_empty(&self) -> bool {
-        self.critical.is_none() && self.high.is_none() && self.medium.is_none() && self.low.is_none()
+        self.critical.is_none()
+            && self.high.is_none()
+            && self.medium.is_none()
+            && self.low.is_none()
     }
 }
 

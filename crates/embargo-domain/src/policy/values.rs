@@ -12,7 +12,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 const TOML_DATETIME_FIELD: &str = "$__toml_private_datetime";
 
 /// Reads a string or a native TOML date/time (which `toml` presents as a one-entry map).
-fn string_or_toml_datetime<'de, D: Deserializer<'de>>(d: D, what: &'static str) -> Result<String, D::Error> {
+fn string_or_toml_datetime<'de, D: Deserializer<'de>>(
+    d: D,
+    what: &'static str,
+) -> Result<String, D::Error> {
     struct V(&'static str);
     impl<'de> Visitor<'de> for V {
         type Value = String;
@@ -47,10 +50,14 @@ impl<'de> Deserialize<'de> for Day {
 pub fn parse_day(s: &str) -> Result<Date, String> {
     let parts: Vec<&str> = s.trim().split('-').collect();
     let [y, m, d] = parts.as_slice() else {
-        return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"));
+        return Err(format!(
+            "`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
+        ));
     };
     let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i16>(), m.parse::<i8>(), d.parse::<i8>()) else {
-        return Err(format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"));
+        return Err(format!(
+            "`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-03-31"
+        ));
     };
     Date::new(y, m, d).map_err(|_| format!("the date {s} does not exist"))
 }
@@ -75,9 +82,11 @@ impl<'de> Deserialize<'de> for ClockTime {
         } else {
             t.parse::<Time>()
         };
-        parsed
-            .map(ClockTime)
-            .map_err(|_| de::Error::custom(format!("`{t}` is not a time of day; write it as HH:MM, e.g. \"09:00\"")))
+        parsed.map(ClockTime).map_err(|_| {
+            de::Error::custom(format!(
+                "`{t}` is not a time of day; write it as HH:MM, e.g. \"09:00\""
+            ))
+        })
     }
 }
 
@@ -176,8 +185,14 @@ mod tests {
 
     #[test]
     fn nonexistent_dates_are_named() {
-        assert_eq!(parse_day("2026-02-30").unwrap_err(), "the date 2026-02-30 does not exist");
+        assert_eq!(
+            parse_day("2026-02-30").unwrap_err(),
+            "the date 2026-02-30 does not exist"
+        );
         assert!(parse_day("2026/02/03").is_err());
-        assert_eq!(parse_day("2024-02-29").unwrap(), jiff::civil::date(2024, 2, 29));
+        assert_eq!(
+            parse_day("2024-02-29").unwrap(),
+            jiff::civil::date(2024, 2, 29)
+        );
     }
 }

@@ -298,8 +298,7 @@ impl Purl {
         let ty = non_empty(parts.ty).ok_or(PurlError::MissingType)?;
         let ty = ty.to_ascii_lowercase();
         validate_type(&ty)?;
-        let namespace =
-            non_empty(parts.namespace).map(|ns| clean_segments(&ns, false).join("/"));
+        let namespace = non_empty(parts.namespace).map(|ns| clean_segments(&ns, false).join("/"));
         let name = non_empty(parts.name)
             .map(|n| n.trim_matches('/').to_owned())
             .filter(|n| !n.is_empty())

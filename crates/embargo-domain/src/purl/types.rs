@@ -143,13 +143,12 @@ pub(crate) fn normalize(
         "pypi" => *name = name.replace('_', "-"),
         // mlflow-definition.json: Databricks model names are case-insensitive and lower-cased;
         // Azure ML names are case-sensitive and kept. The server is told by repository_url.
-        "mlflow" => {
+        "mlflow"
             if qualifiers
                 .get("repository_url")
-                .is_some_and(|u| u.contains("databricks"))
-            {
-                *name = name.to_ascii_lowercase();
-            }
+                .is_some_and(|u| u.contains("databricks")) =>
+        {
+            *name = name.to_ascii_lowercase();
         }
         _ => {}
     }

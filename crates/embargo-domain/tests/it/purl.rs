@@ -1,5 +1,6 @@
 //! The package-url test suite (`fixtures/purl/tests/`, purl-spec @ 16f3d0e) against [`Purl`],
 //! plus a check that our compiled-in type table matches `fixtures/purl/types/`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,8 +23,8 @@ const DEVIATIONS: &[(&str, &str, &str)] = &[
         "pkg:Maven/org.apache.xmlgraphics/batik-anim@1.9.1?type=pom&repositorY_url=repo.spring.io/release",
     ),
     (
-    "git-test.json",
-    "validate",
+        "git-test.json",
+        "validate",
         "pkg:git/github/Package-url/purl-Spec@244fd47e07d1004f0aed9c",
     ),
 ];
@@ -198,10 +199,22 @@ fn type_table_matches_the_definitions() {
         };
         assert_eq!(rule.namespace, want_req, "{ty} namespace requirement");
         let ci = |def: &str| d[def]["case_sensitive"] == Value::Bool(false);
-        assert_eq!(rule.namespace_lowercase, ci("namespace_definition"), "{ty} ns");
+        assert_eq!(
+            rule.namespace_lowercase,
+            ci("namespace_definition"),
+            "{ty} ns"
+        );
         assert_eq!(rule.name_lowercase, ci("name_definition"), "{ty} name");
-        assert_eq!(rule.version_lowercase, ci("version_definition"), "{ty} version");
-        assert_eq!(rule.subpath_lowercase, ci("subpath_definition"), "{ty} subpath");
+        assert_eq!(
+            rule.version_lowercase,
+            ci("version_definition"),
+            "{ty} version"
+        );
+        assert_eq!(
+            rule.subpath_lowercase,
+            ci("subpath_definition"),
+            "{ty} subpath"
+        );
         let required: Vec<&str> = d["qualifiers_definition"]
             .as_array()
             .map(|qs| {
@@ -211,7 +224,11 @@ fn type_table_matches_the_definitions() {
                     .collect()
             })
             .unwrap_or_default();
-        assert_eq!(rule.required_qualifiers, required.as_slice(), "{ty} qualifiers");
+        assert_eq!(
+            rule.required_qualifiers,
+            required.as_slice(),
+            "{ty} qualifiers"
+        );
         checked += 1;
     }
     assert_eq!(checked, 42);
@@ -299,5 +316,8 @@ fn deviations_behave_as_documented() {
     );
     // The git case keeps its case (git-definition.json: case-sensitive).
     let p = Purl::parse(DEVIATIONS[1].2).unwrap();
-    assert_eq!((p.namespace(), p.name()), (Some("github"), "Package-url/purl-Spec"));
+    assert_eq!(
+        (p.namespace(), p.name()),
+        (Some("github"), "Package-url/purl-Spec")
+    );
 }

@@ -26,11 +26,11 @@ CREATE TABLE recovery_codes (
 );
 CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
 
--- One-time links: first-admin setup, invitations and password resets.
+-- One-time links: first-admin setup (no user yet), invitations and password resets.
 CREATE TABLE setup_tokens (
     id {pk},
     token_hash TEXT NOT NULL UNIQUE,
-    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    user_id BIGINT REFERENCES users(id) ON DELETE CASCADE,
     purpose TEXT NOT NULL,
     expires_at {ts} NOT NULL,
     used_at {ts},

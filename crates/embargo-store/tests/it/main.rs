@@ -9,5 +9,6 @@ use chrono::{TimeZone, Utc};
 use embargo_store::Ts;
 
 pub fn t(secs: i64) -> Ts {
-    Utc.timestamp_opt(1_800_000_000 + secs, 123_456_000).unwrap()
+    Utc.timestamp_opt(1_800_000_000 + secs, 123_456_000)
+        .unwrap()
 }

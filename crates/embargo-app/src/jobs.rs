@@ -1,0 +1,130 @@
+//! Background jobs: the runner that claims due jobs under a database lease (see
+//! `embargo_store::job`), the job kinds, and the access-log writer.
+//!
+//! Every job is idempotent, so a job whose owner died mid-run and is taken over after its lease
+//! expires does no harm by running again.
+
+use std::time::Duration;
+
+use embargo_store::access_log::NewAccess;
+use embargo_store::{access_log, job, session};
+use tokio::sync::{mpsc, watch};
+
+use crate::state::AppState;
+
+/// Replace retained client IPs by their salted hash once they are older than the window.
+pub const HASH_IPS: &str = "access_log.hash_ips";
+/// Delete expired and idle sessions.
+pub const PURGE_SESSIONS: &str = "session.purge";
+
+/// Periodic jobs and their intervals (seconds).
+pub const PERIODIC: &[(&str, i64)] = &[(HASH_IPS, 3600), (PURGE_SESSIONS, 3600)];
+
+pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
+    let now = state.now();
+    for (kind, every) in PERIODIC {
+        job::ensure_periodic(state.store.conn(), kind, *every, now, now).await?;
+    }
+    Ok(())
+}
+
+/// Runs one job. Unknown kinds fail (and are retried, then parked as failed).
+pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
+    let now = state.now();
+    match j.kind.as_str() {
+        HASH_IPS => {
+            let cutoff =
+                now - chrono::Duration::days(i64::from(state.config.access_log.retention_days));
+            let n = access_log::hash_ips_before(state.store.conn(), cutoff, |ip| {
+                state.keys.hash_ip(ip)
+            })
+            .await?;
+            Ok(format!("hashed {n} entries"))
+        }
+        PURGE_SESSIONS => {
+            let idle =
+                chrono::Duration::minutes(i64::from(state.config.security.session_idle_minutes));
+            let n = session::purge_expired(state.store.conn(), now, now - idle).await?;
+            Ok(format!("purged {n} sessions"))
+        }
+        other => anyhow::bail!("unknown job kind `{other}`"),
+    }
+}
+
+/// Claims and runs every due job once; returns how many ran. The runner loop calls this; tests
+/// call it directly with an injected clock.
+pub async fn run_due(state: &AppState, owner: &str) -> anyhow::Result<usize> {
+    let lease = chrono::Duration::seconds(i64::from(state.config.jobs.lease_secs));
+    let claimed = job::claim_due(state.store.conn(), owner, state.now(), lease, 8).await?;
+    for j in &claimed {
+        let run_id = job::start_run(state.store.conn(), j, owner, state.now()).await?;
+        let result = run_job(state, j).await;
+        let now = state.now();
+        match result {
+            Ok(summary) => {
+                job::complete(state.store.conn(), j, owner, now).await?;
+                job::finish_run(state.store.conn(), run_id, "ok", None, now).await?;
+                metrics::counter!("job_runs_total", "kind" => j.kind.clone(), "outcome" => "ok")
+                    .increment(1);
+                tracing::info!(kind = %j.kind, job = j.id, %summary, "job done");
+            }
+            Err(e) => {
+                let msg = format!("{e:#}");
+                // Exponential retry: 30 s, 1 min, 2 min … capped at an hour.
+                let delay = 30i64.saturating_mul(1 << j.attempts.clamp(0, 7)).min(3600);
+                job::fail(
+                    state.store.conn(),
+                    j,
+                    owner,
+                    &msg,
+                    now + chrono::Duration::seconds(delay),
+                    now,
+                )
+                .await?;
+                job::finish_run(state.store.conn(), run_id, "error", Some(&msg), now).await?;
+                metrics::counter!("job_runs_total", "kind" => j.kind.clone(), "outcome" => "error")
+                    .increment(1);
+                tracing::warn!(kind = %j.kind, job = j.id, error = %msg, "job failed");
+            }
+        }
+    }
+    Ok(claimed.len())
+}
+
+/// The runner loop, until `shutdown` flips.
+pub async fn runner(state: AppState, mut shutdown: watch::Receiver<bool>) {
+    let owner = state.instance_id.clone();
+    let every = Duration::from_millis(state.config.jobs.poll_interval_ms.max(50));
+    loop {
+        if let Err(e) = run_due(&state, &owner).await {
+            tracing::warn!(error = %format!("{e:#}"), "job runner");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+/// Writes access-log entries in batches (one transaction per batch, at most every second), so
+/// logging never adds a database write to a request. Ends when every sender is dropped,
+/// flushing what is left.
+pub async fn access_log_writer(store: embargo_store::Store, mut rx: mpsc::Receiver<NewAccess>) {
+    let mut batch = Vec::with_capacity(512);
+    loop {
+        let first = rx.recv().await;
+        let Some(first) = first else { break };
+        batch.push(first);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+        while batch.len() < 500 {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(e)) => batch.push(e),
+                _ => break,
+            }
+        }
+        if let Err(e) = access_log::insert_batch(store.conn(), &batch).await {
+            tracing::warn!(error = %e, lost = batch.len(), "access log write failed");
+        }
+        batch.clear();
+    }
+}

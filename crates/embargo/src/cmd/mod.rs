@@ -1,0 +1,4 @@
+//! Subcommands that need more than a few lines.
+
+pub mod admin;
+pub mod policy;
