@@ -271,13 +271,16 @@ pub async fn get_setup(
     Ok(with_cookie(render(&page), set))
 }
 
+/// Every field defaults, so an unknown link answers 404 whatever the body holds.
 #[derive(Deserialize)]
 pub struct SetupForm {
     #[serde(default)]
     email: Option<String>,
     #[serde(default)]
     display_name: String,
+    #[serde(default)]
     password: String,
+    #[serde(default)]
     password_confirm: String,
 }
 

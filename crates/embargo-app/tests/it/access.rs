@@ -1,0 +1,302 @@
+//! The access-control matrix: every route of the router, with every role, is allowed or
+//! denied as listed here. A route missing from the list fails the test, so a new route cannot
+//! ship without an authorisation decision that is checked.
+
+use std::collections::BTreeSet;
+
+use crate::harness::{ADMIN, Client, TestApp, csrf_of};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Anonymous,
+    Viewer,
+    Developer,
+    Triager,
+    Admin,
+}
+
+const EVERYONE: &[Who] = &[
+    Who::Anonymous,
+    Who::Viewer,
+    Who::Developer,
+    Who::Triager,
+    Who::Admin,
+];
+const TEAM: &[Who] = &[Who::Viewer, Who::Developer, Who::Triager, Who::Admin];
+const ADMINS: &[Who] = &[Who::Admin];
+
+/// (method, route template as registered, concrete path, who is allowed).
+fn matrix(dummy: i64) -> Vec<(&'static str, &'static str, String, &'static [Who])> {
+    let d = |p: &str| p.replace("{id}", &dummy.to_string());
+    vec![
+        ("GET", "/healthz", "/healthz".into(), EVERYONE),
+        ("GET", "/readyz", "/readyz".into(), EVERYONE),
+        ("GET", "/metrics", "/metrics".into(), EVERYONE), // loopback only; tested in ops
+        (
+            "GET",
+            "/static/style.css",
+            "/static/style.css".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json".into(),
+            EVERYONE,
+        ),
+        ("GET", "/login", "/login".into(), &[Who::Anonymous]), // the signed-in are sent home
+        ("POST", "/login", "/login".into(), EVERYONE),
+        ("GET", "/login/totp", "/login/totp".into(), &[]), // only a half-signed-in session
+        ("POST", "/login/totp", "/login/totp".into(), &[]),
+        (
+            "GET",
+            "/setup/{token}",
+            "/setup/not-a-real-token".into(),
+            &[],
+        ), // only with a valid link
+        (
+            "POST",
+            "/setup/{token}",
+            "/setup/not-a-real-token".into(),
+            &[],
+        ),
+        ("POST", "/logout", "/logout".into(), EVERYONE),
+        ("GET", "/", "/".into(), TEAM),
+        ("GET", "/account", "/account".into(), TEAM),
+        (
+            "POST",
+            "/account/password",
+            "/account/password".into(),
+            TEAM,
+        ),
+        ("GET", "/account/totp", "/account/totp".into(), TEAM),
+        ("POST", "/account/totp", "/account/totp".into(), TEAM),
+        (
+            "POST",
+            "/account/totp/disable",
+            "/account/totp/disable".into(),
+            TEAM,
+        ),
+        ("GET", "/account/tokens", "/account/tokens".into(), TEAM),
+        ("POST", "/account/tokens", "/account/tokens".into(), TEAM),
+        (
+            "POST",
+            "/account/tokens/{id}/revoke",
+            "/account/tokens/nosuchtoken/revoke".into(),
+            &[],
+        ), // only one's own token
+        ("GET", "/admin/users", "/admin/users".into(), ADMINS),
+        ("POST", "/admin/users", "/admin/users".into(), ADMINS),
+        (
+            "POST",
+            "/admin/users/{id}/role",
+            d("/admin/users/{id}/role"),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/users/{id}/disable",
+            d("/admin/users/{id}/disable"),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/users/{id}/enable",
+            d("/admin/users/{id}/enable"),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/users/{id}/reset",
+            d("/admin/users/{id}/reset"),
+            ADMINS,
+        ),
+        ("GET", "/admin/audit", "/admin/audit".into(), ADMINS),
+        ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
+        ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
+        (
+            "DELETE",
+            "/api/v1/tokens/{id}",
+            "/api/v1/tokens/{own}".into(),
+            &[Who::Developer, Who::Triager, Who::Admin],
+        ),
+        ("GET", "/api/v1/users", "/api/v1/users".into(), ADMINS),
+    ]
+}
+
+/// The routes registered in the router (read from its source, the one place routes live).
+fn registered_routes() -> BTreeSet<(String, String)> {
+    let src = include_str!("../../src/lib.rs");
+    let mut out = BTreeSet::new();
+    for chunk in src.split(".route(").skip(1) {
+        let chunk = chunk.trim_start().trim_start_matches('"');
+        let path = chunk.split('"').next().unwrap().to_owned();
+        // This route's handlers: up to the next builder call or the end of the statement.
+        let end = [";", ".route_layer", ".merge", ".fallback"]
+            .iter()
+            .filter_map(|m| chunk.find(m))
+            .min()
+            .unwrap_or(chunk.len());
+        let handlers = &chunk[..end];
+        for (verb, method) in [
+            ("get(", "GET"),
+            ("post(", "POST"),
+            ("delete(", "DELETE"),
+            ("put(", "PUT"),
+            ("patch(", "PATCH"),
+        ] {
+            if handlers.contains(verb) {
+                out.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    out
+}
+
+struct Actor {
+    who: Who,
+    client: Client,
+    token: Option<String>,
+    spare_token: Option<String>,
+}
+
+/// Denied: 401, 403, 404, or bounced to the login steps or the start page. Anything else
+/// (including a 400 for a made-up form) means the authorisation decision let the call through.
+fn allowed(status: u16, location: &str) -> bool {
+    let bounced = ["/login", "/login/totp", "/"].contains(&location)
+        || location.starts_with("/account/totp?required");
+    !(status == 401 || status == 403 || status == 404 || bounced)
+}
+
+#[tokio::test]
+async fn every_route_with_every_role() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    let mut actors = vec![Actor {
+        who: Who::Anonymous,
+        client: app.client(),
+        token: None,
+        spare_token: None,
+    }];
+    for (who, email, role) in [
+        (Who::Viewer, "v@example.org", "viewer"),
+        (Who::Developer, "d@example.org", "developer"),
+        (Who::Triager, "t@example.org", "triager"),
+    ] {
+        let client = app.user(email, role).await;
+        let scope = if role == "viewer" { "read" } else { "write" };
+        actors.push(Actor {
+            who,
+            client,
+            token: Some(app.token(email, scope).await),
+            spare_token: Some(app.token(email, scope).await),
+        });
+    }
+    actors.push(Actor {
+        who: Who::Admin,
+        client: admin,
+        token: Some(app.token(ADMIN, "admin").await),
+        spare_token: Some(app.token(ADMIN, "admin").await),
+    });
+    let (dummy, _) = embargo_app::admin::service::create_user(
+        app.store(),
+        "dummy@example.org",
+        "",
+        "viewer".parse().unwrap(),
+        &embargo_app::admin::service::Actor::cli(),
+        &app.url,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+
+    let m = matrix(dummy);
+    let listed: BTreeSet<(String, String)> = m
+        .iter()
+        .map(|(v, r, _, _)| (v.to_string(), r.to_string()))
+        .collect();
+    let registered = registered_routes();
+    assert!(registered.len() >= 25, "parsed the router: {registered:?}");
+    let missing: Vec<_> = registered.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an access decision in the matrix: {missing:?}"
+    );
+
+    let mut failures = Vec::new();
+    for (method, template, path, allowed_for) in &m {
+        if *template == "/logout" || *template == "/metrics" {
+            continue; // logout would end the session under test; metrics is covered in ops
+        }
+        for a in &actors {
+            let c = &a.client;
+            let url = format!(
+                "{}{}",
+                app.url,
+                path.replace(
+                    "{own}",
+                    &a.spare_token
+                        .as_deref()
+                        .and_then(|t| embargo_app::auth::token::parse(t))
+                        .map(|(id, _)| id.to_owned())
+                        .unwrap_or_default()
+                )
+            );
+            let resp = if template.starts_with("/api/") {
+                let mut req = match *method {
+                    "GET" => c.http.get(&url),
+                    "DELETE" => c.http.delete(&url),
+                    _ => c.http.post(&url),
+                };
+                if let Some(t) = &a.token {
+                    req = req.bearer_auth(t);
+                }
+                c.send(req).await
+            } else if *method == "GET" {
+                c.get(path).await
+            } else {
+                // A real form token (the user's own page) so the decision tested is authorisation.
+                let page = c
+                    .get(if a.who == Who::Anonymous {
+                        "/login"
+                    } else {
+                        "/account"
+                    })
+                    .await;
+                let csrf = csrf_of(&page.text).unwrap_or_default();
+                c.post_raw(
+                    path,
+                    &csrf,
+                    &[
+                        ("role", "viewer"),
+                        ("name", "m"),
+                        ("scope", "read"),
+                        ("email", "new-{}@example.org"),
+                        ("current_password", "x"),
+                        ("new_password", "x"),
+                        ("new_password_confirm", "x"),
+                        ("code", "000000"),
+                    ],
+                )
+                .await
+            };
+            let ok = allowed(resp.status, resp.location());
+            let expected = allowed_for.contains(&a.who);
+            if ok != expected {
+                failures.push(format!(
+                    "{method} {path} as {:?}: got {} {} but expected {}",
+                    a.who,
+                    resp.status,
+                    resp.location(),
+                    if expected { "allow" } else { "deny" }
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "access matrix violations:\n{}",
+        failures.join("\n")
+    );
+    app.stop().await;
+}

@@ -1,0 +1,282 @@
+//! `TestApp`: starts the server in-process on 127.0.0.1:0 with a `ManualClock`, and a client
+//! that keeps cookies and fills in CSRF tokens the way a browser submitting the page would.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use embargo_app::clock::ManualClock;
+use embargo_app::config::Config;
+use embargo_app::keys::Keys;
+use embargo_app::serve::{self, Running};
+use embargo_store::Store;
+use embargo_store::testing::{self, TestDb};
+
+pub struct TestApp {
+    pub url: String,
+    pub clock: ManualClock,
+    pub running: Option<Running>,
+    pub db: Option<TestDb>,
+    pub setup_link: Option<String>,
+    pub keys: Keys,
+}
+
+pub fn start_time() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+pub fn config() -> Config {
+    let mut c = Config::default();
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.jobs.enabled = false;
+    c.security.unauthenticated_posts_per_minute = 1000;
+    c
+}
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        TestApp::with(config(), testing::sqlite().await).await
+    }
+
+    pub async fn with(config: Config, db: TestDb) -> TestApp {
+        let clock = ManualClock::new(start_time());
+        let keys = Keys::from_master(&[42; 32]);
+        let running = serve::start_with(
+            config,
+            db.store.clone(),
+            keys.clone(),
+            Arc::new(clock.clone()),
+        )
+        .await
+        .unwrap();
+        TestApp {
+            url: running.public_url.clone(),
+            setup_link: running.setup_link.clone(),
+            clock,
+            running: Some(running),
+            db: Some(db),
+            keys,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.db.as_ref().unwrap().store
+    }
+
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Creates the first admin through the setup link and returns a logged-in client.
+    pub async fn admin(&self) -> Client {
+        let c = self.client();
+        let link = self.setup_link.clone().expect("setup link");
+        let path = link.strip_prefix(&self.url).unwrap().to_owned();
+        let r = c
+            .submit(
+                &path,
+                &path,
+                &[
+                    ("email", ADMIN),
+                    ("display_name", "Ada Admin"),
+                    ("password", PASSWORD),
+                    ("password_confirm", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "setup: {}", r.text);
+        c.login(ADMIN, PASSWORD).await;
+        c
+    }
+
+    /// Creates a user with `role` (via the admin service) and a password, and logs them in.
+    pub async fn user(&self, email: &str, role: &str) -> Client {
+        let now = self.clock_now();
+        let (id, _) = embargo_app::admin::service::create_user(
+            self.store(),
+            email,
+            "",
+            role.parse().unwrap(),
+            &embargo_app::admin::service::Actor::cli(),
+            &self.url,
+            now,
+        )
+        .await
+        .unwrap();
+        let hash = embargo_app::auth::password::hash(PASSWORD.into())
+            .await
+            .unwrap();
+        embargo_store::user::update(self.store().conn(), id, now, |m| {
+            m.password_hash = sea_orm::Set(Some(hash))
+        })
+        .await
+        .unwrap();
+        let c = self.client();
+        c.login(email, PASSWORD).await;
+        c
+    }
+
+    pub async fn token(&self, email: &str, scope: &str) -> String {
+        let u = embargo_store::user::by_email(self.store().conn(), email)
+            .await
+            .unwrap()
+            .unwrap();
+        let req = embargo_app::account::service::TokenRequest {
+            name: "test",
+            scope: scope.parse().unwrap(),
+            expires_in_days: Some(30),
+        };
+        embargo_app::account::service::create_token(
+            self.store(),
+            u.id,
+            req,
+            &embargo_app::admin::service::Actor::cli(),
+            self.clock_now(),
+        )
+        .await
+        .unwrap()
+        .token
+    }
+
+    pub fn clock_now(&self) -> embargo_store::Ts {
+        use embargo_app::clock::Clock;
+        self.clock.now()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+        if let Some(db) = self.db.take() {
+            db.cleanup().await;
+        }
+    }
+}
+
+pub const ADMIN: &str = "ada@example.org";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn location(&self) -> &str {
+        self.header("location").unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// The value of `<… id="ID">VALUE<` in the page.
+    pub fn element(&self, id: &str) -> Option<String> {
+        let start = self.text.find(&format!("id=\"{id}\""))?;
+        let rest = &self.text[start..];
+        let open = rest.find('>')? + 1;
+        let close = rest[open..].find('<')?;
+        Some(rest[open..open + close].trim().to_owned())
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+}
+
+pub fn csrf_of(html: &str) -> Option<String> {
+    let i = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
+    let end = html[i..].find('"')?;
+    Some(html[i..i + end].to_owned())
+}
+
+impl Client {
+    pub fn new(base: &str) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client {
+            base: base.to_owned(),
+            http,
+        }
+    }
+
+    async fn resp(r: reqwest::Response) -> Resp {
+        Resp {
+            status: r.status().as_u16(),
+            headers: r.headers().clone(),
+            text: r.text().await.unwrap_or_default(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        Self::resp(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_bearer(&self, path: &str, token: &str) -> Resp {
+        Self::resp(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Resp {
+        Self::resp(req.send().await.unwrap()).await
+    }
+
+    /// POSTs a form as a same-origin browser would, with the given CSRF token.
+    pub async fn post_raw(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("csrf_token", csrf));
+        Self::resp(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .header("origin", &self.base)
+                .header("sec-fetch-site", "same-origin")
+                .form(&form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Loads `page`, takes its CSRF token, and submits `fields` to `action`.
+    pub async fn submit(&self, page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let p = self.get(page).await;
+        let csrf = csrf_of(&p.text)
+            .unwrap_or_else(|| panic!("no csrf token on {page} ({}): {}", p.status, p.text));
+        self.post_raw(action, &csrf, fields).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Resp {
+        let r = self
+            .submit(
+                "/login",
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "login of {email}: {}", r.text);
+        r
+    }
+}

@@ -1,0 +1,10 @@
+//! Server tests: a real server on a loopback port, a real HTTP client, a real database
+//! (SQLite; PostgreSQL too where a test says so), and an injected clock.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod auth;
+mod hardening;
+mod harness;
+mod ops;
+mod tokens;

@@ -1,0 +1,66 @@
+//! Runs the Playwright browser walk in `tests/browser/run.mjs` against the built binary.
+//!
+//! Needs Debian's Chromium (`/usr/bin/chromium`, or `$CHROMIUM`) and the Node packages
+//! (`cd tests/browser && npm ci`); `.ci/run` installs both. Without them the test is skipped
+//! with a note, except when `CI` is set: then it fails, so CI never passes without it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/embargo sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+#[test]
+fn browser_walk_setup_login_totp_token_logout() {
+    let root = workspace_root();
+    let chromium = std::env::var_os("CHROMIUM")
+        .filter(|c| !c.is_empty())
+        .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let playwright = root.join("tests/browser/node_modules/playwright-core");
+    let node_ok = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+
+    let mut missing = Vec::new();
+    if !chromium.exists() {
+        missing.push(format!(
+            "Chromium at {} (apt-get install chromium, or set CHROMIUM)",
+            chromium.display()
+        ));
+    }
+    if !node_ok {
+        missing.push("Node.js (`node` on PATH)".to_owned());
+    }
+    if !playwright.exists() {
+        missing.push(format!(
+            "{} (cd tests/browser && npm ci)",
+            playwright.display()
+        ));
+    }
+    if !missing.is_empty() {
+        let what = missing.join("; ");
+        if std::env::var_os("CI").is_some() {
+            panic!("browser test cannot run, missing: {what}. .ci/run installs these.");
+        }
+        eprintln!("note: browser test skipped, missing: {what}. .ci/run installs these.");
+        return;
+    }
+
+    let status = Command::new("node")
+        .arg("tests/browser/run.mjs")
+        .current_dir(&root)
+        .env("EMBARGO_BIN", env!("CARGO_BIN_EXE_embargo"))
+        .env("CHROMIUM", &chromium)
+        .status()
+        .expect("run node");
+    assert!(
+        status.success(),
+        "browser test failed ({status}); see the output above and tests/browser/screenshots/"
+    );
+}
