@@ -165,10 +165,14 @@ process.on('exit', () => {
 let browser = null;
 let page = null;
 const pageProblems = [];
-const expectedErrors = new Set(); // URLs this walk requests on purpose to see them refused
+const expectedErrors = new Set(); // "METHOD URL"s this walk requests on purpose to see them refused
 
+let shots = 0;
+// Full-page PNG, numbered in walk order: screenshots/NN-name.png.
 async function shot(name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  shots += 1;
+  const file = `${String(shots).padStart(2, '0')}-${name}.png`;
+  await page.screenshot({ path: join(SHOTS, file), fullPage: true });
 }
 
 async function text(selector) {
@@ -256,7 +260,8 @@ async function walk() {
     });
     page.on('response', (r) => {
       const path = new URL(r.url()).pathname;
-      if (r.status() >= 400 && path !== '/favicon.ico' && !expectedErrors.has(r.url())) {
+      const key = `${r.request().method()} ${r.url()}`;
+      if (r.status() >= 400 && path !== '/favicon.ico' && !expectedErrors.has(key)) {
         pageProblems.push(`HTTP ${r.status()} for ${r.request().method()} ${path}`);
       }
     });
@@ -271,21 +276,31 @@ async function walk() {
       return card ? getComputedStyle(card).borderTopLeftRadius : null;
     });
     expect(styled && styled !== '0px', `style.css is not applied (card border radius: ${styled})`);
-    await shot('01-setup');
+    await shot('setup');
     await page.fill('input[name=email]', ADMIN.email);
     await page.fill('input[name=display_name]', ADMIN.name);
     await page.fill('input[name=password]', ADMIN.password);
     await page.fill('input[name=password_confirm]', ADMIN.password);
     await submit('Set password', /\/login\?notice=password-set$/);
     expect((await page.locator('.flash').count()) === 1, 'no confirmation shown after setting the password');
-    expectedErrors.add(setupLink);
+    await shot('login-after-setup');
+    expectedErrors.add(`GET ${setupLink}`);
     const again = await page.goto(setupLink);
     expect(again && again.status() >= 400, `setup link still works after use (status ${again && again.status()})`);
   });
 
-  await step('log in with password', async () => {
+  await step('wrong password refused, right password logs in', async () => {
     await goto(base, '/login');
-    await shot('02-login');
+    await shot('login');
+    // A wrong password first: refused with a message, no session.
+    expectedErrors.add(`POST ${base}/login`);
+    await page.fill('input[name=email]', ADMIN.email);
+    await page.fill('input[name=password]', `${ADMIN.password}-wrong`);
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
+    await page.locator('.error').waitFor();
+    expect(new URL(page.url()).pathname === '/login', `wrong password led to ${page.url()}`);
+    await shot('login-error');
+    expectedErrors.delete(`POST ${base}/login`);
     await page.fill('input[name=email]', ADMIN.email);
     await page.fill('input[name=password]', ADMIN.password);
     await submit('Log in', `${base}/`);
@@ -295,17 +310,17 @@ async function walk() {
       'Dashboard is not marked as the current page in the nav',
     );
     await expectLoggedInAs(ADMIN.email);
-    await shot('03-dashboard');
+    await shot('dashboard');
   });
 
   await step('enrol TOTP two-factor authentication', async () => {
     await goto(base, '/account');
-    await shot('04-account-before-2fa');
+    await shot('account-before-2fa');
     await page.getByRole('link', { name: 'Set up two-factor authentication' }).click();
     await page.waitForURL(/\/account\/totp/);
     secret = await text('#totp-secret');
     expect(/^[A-Z2-7=\s]{16,}$/i.test(secret), `unexpected TOTP secret ${JSON.stringify(secret)}`);
-    await shot('05-totp-enrol');
+    await shot('totp-enrol');
     enrolStep = currentStep();
     await page.fill('input[name=code]', totp(secret, enrolStep));
     await submit('Enable two-factor authentication', /\/account\/totp/);
@@ -315,12 +330,12 @@ async function walk() {
     const codes = await page.locator('#recovery-codes li').allInnerTexts();
     expect(codes.length >= 5, `expected recovery codes, found ${codes.length}`);
     expect(new Set(codes).size === codes.length, 'recovery codes repeat');
-    await shot('06-recovery-codes');
+    await shot('recovery-codes');
     await page.getByRole('link', { name: 'I have saved them' }).click();
     await page.waitForURL(/\/account$/);
     const status = await text('.card .pill');
     expect(status === 'On', `account page says two-factor is "${status}"`);
-    await shot('07-account');
+    await shot('account');
   });
 
   await step('create an API token', async () => {
@@ -335,7 +350,7 @@ async function walk() {
     const rows = await page.locator('table tbody tr').allInnerTexts();
     expect(rows.some((r) => r.includes('browser test')), 'new token is not listed');
     expect(!rows.join('\n').includes(token), 'token secret is listed in the table');
-    await shot('08-tokens');
+    await shot('tokens');
   });
 
   await step('API token authenticates /api/v1/me', async () => {
@@ -358,7 +373,7 @@ async function walk() {
   await step(`login page fits ${NARROW.width} px`, async () => {
     await page.setViewportSize(NARROW);
     await goto(base, '/login');
-    await shot('09-login-360');
+    await shot('login-360px');
     await noHorizontalOverflow('login page');
   });
 
@@ -368,7 +383,7 @@ async function walk() {
     await page.fill('input[name=email]', ADMIN.email);
     await page.fill('input[name=password]', ADMIN.password);
     await submit('Log in', /\/login\/totp$/);
-    await shot('10-login-totp');
+    await shot('login-totp');
     // A code is accepted once: the enrolment used this time step, so wait for the next one.
     while (currentStep() <= enrolStep) await sleep(250);
     await page.fill('input[name=code]', totp(secret, currentStep()));
@@ -376,20 +391,20 @@ async function walk() {
     await expectLoggedInAs(ADMIN.email);
     const pill = await text('.card .pill');
     expect(pill === '2FA on', `dashboard says "${pill}"`);
-    await shot('11-dashboard');
+    await shot('dashboard-2fa');
     await page.emulateMedia({ colorScheme: 'dark' });
-    await shot('11-dashboard-dark');
+    await shot('dashboard-dark');
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await step(`dashboard fits ${NARROW.width} px`, async () => {
     await page.setViewportSize(NARROW);
     await goto(base, '/');
-    await shot('12-dashboard-360');
+    await shot('dashboard-360px');
     await noHorizontalOverflow('dashboard');
     await goto(base, '/admin/users');
     await noHorizontalOverflow('users page');
-    await shot('13-users-360');
+    await shot('users-360px');
     await page.setViewportSize(WIDE);
   });
 
@@ -406,7 +421,7 @@ async function walk() {
     expect((await row.count()) === 1, `${MEMBER.email} is not listed once`);
     const status = await row.locator('.pill').last().innerText();
     expect(status.trim() === 'invited', `new user's status is "${status}", expected invited`);
-    await shot('14-users');
+    await shot('users');
   });
 
   await step('audit log lists what happened, chain intact', async () => {
@@ -417,7 +432,7 @@ async function walk() {
     for (const a of ['login.success', 'user.totp_enabled', 'token.created', 'user.created']) {
       expect(actions.includes(a), `audit log lacks ${a}; has ${[...new Set(actions)].join(', ')}`);
     }
-    await shot('15-audit');
+    await shot('audit');
     await page.setViewportSize(NARROW);
     await noHorizontalOverflow('audit log');
     await page.setViewportSize(WIDE);
@@ -425,7 +440,7 @@ async function walk() {
 
   await step('log out at the end', async () => {
     await submit('Log out', /\/login\?notice=logged-out$/);
-    await shot('16-logged-out');
+    await shot('logged-out');
   });
 
   await step('no CSP violations, script errors or unexpected HTTP errors', async () => {

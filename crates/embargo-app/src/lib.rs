@@ -108,7 +108,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::get_openapi))
         .route("/api/v1/me", get(account::api::get_me))
-        .route("/api/v1/tokens", get(account::api::list_tokens))
+        .route("/api/v1/tokens", get(account::api::list_tokens).post(account::api::create_token))
         .route("/api/v1/tokens/{id}", delete(account::api::delete_token))
         .route("/api/v1/users", get(admin::api::list_users));
 

@@ -4,12 +4,13 @@ use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use embargo_store::token;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::account::service;
+use embargo_domain::account::TokenScope;
 use crate::auth::token::{ApiAuth, ApiRead, ApiWrite};
-use crate::error::{AppResult, Json};
+use crate::error::{AppError, AppResult, Json};
 use crate::http::RequestCtx;
 use crate::state::AppState;
 
@@ -75,6 +76,46 @@ pub async fn list_tokens(
             })
             .collect(),
     ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// A name to recognise the token by (1–80 characters).
+    pub name: String,
+    /// `read`, `write` or `admin`; at most the calling token's scope and the caller's role.
+    pub scope: String,
+    /// Days until it expires (1–3650); absent: never.
+    pub expires_in_days: Option<u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    pub id: String,
+    /// The full token. Shown only in this response; only its hash is stored.
+    pub token: String,
+}
+
+/// Creates a token for the caller. A token can only mint tokens of its own scope or less.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "account", request_body = CreateToken,
+    responses((status = 201, body = CreatedToken), (status = 400, body = crate::openapi::ErrorBody),
+        (status = 401, body = crate::openapi::ErrorBody), (status = 415, body = crate::openapi::ErrorBody),
+        (status = 422, body = crate::openapi::ErrorBody)),
+    security(("bearer" = ["write"])))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    ApiAuth(c): ApiWrite,
+    Json(body): Json<CreateToken>,
+) -> AppResult<(StatusCode, Json<CreatedToken>)> {
+    let scope: TokenScope = body.scope.parse().map_err(|e: embargo_domain::account::UnknownValue| AppError::validation("scope", e.to_string()))?;
+    if !c.scope.allows(scope) {
+        return Err(AppError::validation("scope", format!("a `{}` token cannot create a `{scope}` token", c.scope)));
+    }
+    let req = service::TokenRequest { name: &body.name, scope, expires_in_days: body.expires_in_days };
+    let actor = crate::admin::service::Actor { id: c.actor(), ip: ctx.client_ip.to_string() };
+    let t = service::create_token(&state.store, c.user.id, req, &actor, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: t.token })))
 }
 
 /// Revokes one of the caller's tokens.

@@ -114,6 +114,7 @@ fn matrix(dummy: i64) -> Vec<(&'static str, &'static str, String, &'static [Who]
         ("GET", "/admin/audit", "/admin/audit".into(), ADMINS),
         ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
         ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
+        ("POST", "/api/v1/tokens", "/api/v1/tokens".into(), &[Who::Developer, Who::Triager, Who::Admin]),
         (
             "DELETE",
             "/api/v1/tokens/{id}",
@@ -250,6 +251,9 @@ async fn every_route_with_every_role() {
                 };
                 if let Some(t) = &a.token {
                     req = req.bearer_auth(t);
+                }
+                if *method == "POST" {
+                    req = req.json(&serde_json::json!({ "name": "matrix", "scope": "read", "expires_in_days": 1 }));
                 }
                 c.send(req).await
             } else if *method == "GET" {

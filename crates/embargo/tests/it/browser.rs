@@ -4,6 +4,7 @@
 //! (`cd tests/browser && npm ci`); `.ci/run` installs both. Without them the test is skipped
 //! with a note, except when `CI` is set: then it fails, so CI never passes without it.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -45,10 +46,15 @@ fn browser_walk_setup_login_totp_token_logout() {
     }
     if !missing.is_empty() {
         let what = missing.join("; ");
-        if std::env::var_os("CI").is_some() {
-            panic!("browser test cannot run, missing: {what}. .ci/run installs these.");
+        if std::env::var_os("CI").is_some_and(|v| !v.is_empty()) {
+            panic!("browser test cannot run (CI is set), missing: {what}. .ci/run installs these.");
         }
-        eprintln!("note: browser test skipped, missing: {what}. .ci/run installs these.");
+        // Straight to stderr, not through `eprintln!`, which the test harness captures: the
+        // note should be seen even when the test passes.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: browser test skipped, missing: {what}. .ci/run installs these."
+        );
         return;
     }
 
