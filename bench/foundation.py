@@ -282,11 +282,18 @@ def parse_wrk(out: str) -> dict:
     return r
 
 
+def loadavg() -> float:
+    """The 1-minute load average: other work on the machine competes with the benchmark."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
 def run_wrk(wrk: str, args: list[str], url: str, headers: list[str], duration: int) -> dict:
     hdr = sum((["-H", h] for h in headers), [])
     cmd = [wrk, *args, f"-d{duration}s", "--latency", *hdr, url]
+    before = loadavg()
     out = subprocess.run(cmd, text=True, capture_output=True, check=True).stdout
     res = parse_wrk(out)
+    res["loadavg_1m_before_after"] = [before, loadavg()]
     shown = [c if not c.startswith("Authorization") else "Authorization: Bearer <token>" for c in cmd]
     res["command"] = " ".join(f"'{c}'" if " " in c else c for c in shown)
     return res
@@ -357,6 +364,10 @@ def bench(args) -> int:
     if not binary.exists():
         sys.exit(f"{binary} does not exist")
     wrk = ensure_wrk()
+    la = loadavg()
+    if la > 0.5 * (os.cpu_count() or 1):
+        log(f"WARNING: 1-minute load average is {la:.2f} on {os.cpu_count()} CPUs: other work "
+            "competes with the benchmark; absolute numbers will be low, ratios less affected.")
     tmp = Path(tempfile.mkdtemp(prefix="embargo-bench-"))
     _tempdirs.append(str(tmp))
     data = tmp / "data"
@@ -366,6 +377,7 @@ def bench(args) -> int:
         "date": started.isoformat(timespec="seconds"),
         "command": "python3 bench/foundation.py " + " ".join(sys.argv[1:]),
         "machine": machine(),
+        "loadavg_1m_at_start": loadavg(),
         "targets": TARGETS,
     }
 
@@ -476,6 +488,17 @@ def bench(args) -> int:
     log(f"    me/healthz throughput ratio {w['me_over_healthz_throughput']:.2f}; "
         f"RSS after load {w['server_vmrss_after_load_mb']:.1f} MiB; "
         f"access-log entries dropped {w['access_log_dropped_total']}, rows stored {logged}")
+
+    # Diagnostic: the same read with the per-request log line to stderr switched off
+    # (EMBARGO_LOG=warn), to show what that synchronous write costs. Not a target.
+    quiet = Server(binary, data, server_log, env={"EMBARGO_LOG": "warn"})
+    quiet.wait_ready()
+    run_wrk(wrk, wrk_args, f"http://127.0.0.1:{quiet.port}/api/v1/me", auth, 2)
+    q = run_wrk(wrk, wrk_args, f"http://127.0.0.1:{quiet.port}/api/v1/me", auth, args.duration)
+    quiet.stop()
+    result["diagnostics"] = {"me_with_EMBARGO_LOG_warn": q}
+    log(f"    diagnostic: /api/v1/me with EMBARGO_LOG=warn: {q['requests_per_s']:.0f} req/s, "
+        f"p99 {q.get('p99_ms', 0):.2f} ms")
 
     # Verdicts.
     checks = {

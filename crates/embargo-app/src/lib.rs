@@ -17,6 +17,7 @@ pub mod keys;
 pub mod openapi;
 pub mod ops;
 pub mod page;
+pub mod program;
 pub mod serve;
 pub mod state;
 
@@ -103,14 +104,48 @@ pub fn router(state: AppState) -> Router {
             "/admin/users/{id}/reset",
             post(admin::html::post_user_reset),
         )
-        .route("/admin/audit", get(admin::html::get_audit));
+        .route("/admin/audit", get(admin::html::get_audit))
+        .route(
+            "/admin/programs",
+            get(program::html::get_programs).post(program::html::post_program),
+        )
+        .route(
+            "/admin/programs/{slug}",
+            get(program::html::get_program).post(program::html::post_program_update),
+        )
+        .route(
+            "/admin/programs/{slug}/default",
+            post(program::html::post_program_default),
+        )
+        .route(
+            "/admin/programs/{slug}/members",
+            post(program::html::post_member),
+        )
+        .route(
+            "/admin/programs/{slug}/members/{user_id}/remove",
+            post(program::html::post_member_remove),
+        )
+        .route("/p/{slug}/policy", get(program::html::get_policy_page))
+        .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))
+        .route(
+            "/p/{slug}/security.txt",
+            get(program::html::get_security_txt),
+        )
+        .route(
+            "/.well-known/security.txt",
+            get(program::html::get_well_known_security_txt),
+        );
 
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::get_openapi))
         .route("/api/v1/me", get(account::api::get_me))
-        .route("/api/v1/tokens", get(account::api::list_tokens).post(account::api::create_token))
+        .route(
+            "/api/v1/tokens",
+            get(account::api::list_tokens).post(account::api::create_token),
+        )
         .route("/api/v1/tokens/{id}", delete(account::api::delete_token))
-        .route("/api/v1/users", get(admin::api::list_users));
+        .route("/api/v1/users", get(admin::api::list_users))
+        .route("/api/v1/programs", get(program::api::list_programs));
 
     let ops = Router::new()
         .route("/healthz", get(ops::get_healthz))

@@ -116,9 +116,8 @@ fn close(o: &mut String, b: &mut Block) {
     *b = Block::None;
 }
 
-/// Renders the policy page.
+/// Renders the policy page as a standalone HTML document (for hosting anywhere).
 pub fn render(p: &Policy, today: Date) -> String {
-    let md = crate::security_md::render(p, today);
     let mut o = String::new();
     let _ = write!(
         o,
@@ -126,6 +125,15 @@ pub fn render(p: &Policy, today: Date) -> String {
         escape(p.program.languages.first().map_or("en", String::as_str)),
         escape(&p.program.name)
     );
+    o.push_str(&body(p, today));
+    o.push_str("</body>\n</html>\n");
+    o
+}
+
+/// The page's content alone (every text escaped), for embedding in a site's own layout.
+pub fn body(p: &Policy, today: Date) -> String {
+    let md = crate::security_md::render(p, today);
+    let mut o = String::new();
     let mut b = Block::None;
     let mut header_done = false;
     for line in md.lines() {
@@ -203,7 +211,6 @@ pub fn render(p: &Policy, today: Date) -> String {
         }
     }
     close(&mut o, &mut b);
-    o.push_str("</body>\n</html>\n");
     o
 }
 

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod entity;
 pub mod job;
 pub mod migrate;
+pub mod program;
 pub mod session;
 #[cfg(feature = "testing")]
 pub mod testing;

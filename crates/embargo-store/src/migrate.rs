@@ -10,11 +10,14 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use crate::{Store, StoreError};
 
 /// (version, name, sql). Append only: never edit a migration that has shipped.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("migrations/0001_foundation.sql"),
+    ),
+    (2, "programs", include_str!("migrations/0002_programs.sql")),
+];
 
 /// The newest schema version this build knows.
 pub fn latest_version() -> i64 {

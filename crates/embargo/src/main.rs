@@ -1,4 +1,5 @@
-//! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup, policy.
+//! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup,
+//! policy, program.
 
 mod cmd;
 
@@ -74,6 +75,11 @@ enum Command {
     },
     /// Check and render policy files.
     Policy(cmd::policy::PolicyArgs),
+    /// Add, update and list programs (each described by its policy.toml).
+    Program {
+        #[command(subcommand)]
+        command: cmd::program::ProgramCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -300,5 +306,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(args) => cmd::policy::run(args),
+        Command::Program { command } => cmd::program::run(command).await,
     }
 }

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::account::service;
-use embargo_domain::account::TokenScope;
 use crate::auth::token::{ApiAuth, ApiRead, ApiWrite};
 use crate::error::{AppError, AppResult, Json};
 use crate::http::RequestCtx;
 use crate::state::AppState;
+use embargo_domain::account::TokenScope;
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
@@ -108,14 +108,35 @@ pub async fn create_token(
     ApiAuth(c): ApiWrite,
     Json(body): Json<CreateToken>,
 ) -> AppResult<(StatusCode, Json<CreatedToken>)> {
-    let scope: TokenScope = body.scope.parse().map_err(|e: embargo_domain::account::UnknownValue| AppError::validation("scope", e.to_string()))?;
+    let scope: TokenScope =
+        body.scope
+            .parse()
+            .map_err(|e: embargo_domain::account::UnknownValue| {
+                AppError::validation("scope", e.to_string())
+            })?;
     if !c.scope.allows(scope) {
-        return Err(AppError::validation("scope", format!("a `{}` token cannot create a `{scope}` token", c.scope)));
+        return Err(AppError::validation(
+            "scope",
+            format!("a `{}` token cannot create a `{scope}` token", c.scope),
+        ));
     }
-    let req = service::TokenRequest { name: &body.name, scope, expires_in_days: body.expires_in_days };
-    let actor = crate::admin::service::Actor { id: c.actor(), ip: ctx.client_ip.to_string() };
+    let req = service::TokenRequest {
+        name: &body.name,
+        scope,
+        expires_in_days: body.expires_in_days,
+    };
+    let actor = crate::admin::service::Actor {
+        id: c.actor(),
+        ip: ctx.client_ip.to_string(),
+    };
     let t = service::create_token(&state.store, c.user.id, req, &actor, state.now()).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { id: t.id, token: t.token })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            id: t.id,
+            token: t.token,
+        }),
+    ))
 }
 
 /// Revokes one of the caller's tokens.

@@ -112,9 +112,71 @@ fn matrix(dummy: i64) -> Vec<(&'static str, &'static str, String, &'static [Who]
             ADMINS,
         ),
         ("GET", "/admin/audit", "/admin/audit".into(), ADMINS),
+        ("GET", "/admin/programs", "/admin/programs".into(), ADMINS),
+        ("POST", "/admin/programs", "/admin/programs".into(), ADMINS),
+        (
+            "GET",
+            "/admin/programs/{slug}",
+            "/admin/programs/obserae".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}",
+            "/admin/programs/obserae".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/default",
+            "/admin/programs/obserae/default".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/members",
+            "/admin/programs/obserae/members".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/members/{user_id}/remove",
+            d("/admin/programs/obserae/members/{id}/remove"),
+            ADMINS,
+        ),
+        (
+            "GET",
+            "/p/{slug}/policy",
+            "/p/obserae/policy".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/p/{slug}/SECURITY.md",
+            "/p/obserae/SECURITY.md".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/p/{slug}/security.txt",
+            "/p/obserae/security.txt".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/.well-known/security.txt",
+            "/.well-known/security.txt".into(),
+            EVERYONE,
+        ),
+        ("GET", "/api/v1/programs", "/api/v1/programs".into(), TEAM),
         ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
         ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
-        ("POST", "/api/v1/tokens", "/api/v1/tokens".into(), &[Who::Developer, Who::Triager, Who::Admin]),
+        (
+            "POST",
+            "/api/v1/tokens",
+            "/api/v1/tokens".into(),
+            &[Who::Developer, Who::Triager, Who::Admin],
+        ),
         (
             "DELETE",
             "/api/v1/tokens/{id}",
@@ -206,6 +268,27 @@ async fn every_route_with_every_role() {
         "viewer".parse().unwrap(),
         &embargo_app::admin::service::Actor::cli(),
         &app.url,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+
+    let policy = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/policies/network-security-appliance.toml"
+    ))
+    .unwrap();
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(app.store(), &policy, "p.toml", &cli, app.clock_now())
+        .await
+        .ok()
+        .unwrap();
+    embargo_app::program::service::add_member(
+        app.store(),
+        "obserae",
+        "dummy@example.org",
+        "viewer".parse().unwrap(),
+        &cli,
         app.clock_now(),
     )
     .await

@@ -7,4 +7,5 @@ mod auth;
 mod hardening;
 mod harness;
 mod ops;
+mod programs;
 mod tokens;

@@ -92,20 +92,77 @@ async fn api_errors_have_one_shape_and_the_right_status() {
     );
     // Body validation: wrong media type, malformed JSON, wrong shape, bad value (with field).
     let url = format!("{}/api/v1/tokens", app.url);
-    let r = c.send(c.http.post(&url).bearer_auth(&token).body("name=x")).await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
-    let r = c.send(c.http.post(&url).bearer_auth(&token).header("content-type", "application/json").body("{\"name\":")).await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (400, Some("validation_failed")));
-    let r = c.send(c.http.post(&url).bearer_auth(&token).json(&serde_json::json!({"name": "x", "scope": 7}))).await;
-    assert_eq!((r.status, r.json()["error"]["code"].as_str()), (422, Some("unprocessable")));
-    let r = c.send(c.http.post(&url).bearer_auth(&token).json(&serde_json::json!({"name": "x", "scope": "root"}))).await;
-    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (400, Some("scope")));
-    let r = c.send(c.http.post(&url).bearer_auth(&token).json(&serde_json::json!({"name": "x", "scope": "admin"}))).await;
-    assert_eq!((r.status, r.json()["error"]["field"].as_str()), (400, Some("scope")), "a write token cannot mint an admin token");
-    let r = c.send(c.http.post(&url).bearer_auth(&token).json(&serde_json::json!({"name": "ci", "scope": "read", "expires_in_days": 7}))).await;
+    let r = c
+        .send(c.http.post(&url).bearer_auth(&token).body("name=x"))
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body("{\"name\":"),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (400, Some("validation_failed"))
+    );
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "x", "scope": 7})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].as_str()),
+        (422, Some("unprocessable"))
+    );
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "x", "scope": "root"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["field"].as_str()),
+        (400, Some("scope"))
+    );
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "x", "scope": "admin"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["field"].as_str()),
+        (400, Some("scope")),
+        "a write token cannot mint an admin token"
+    );
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .bearer_auth(&token)
+                .json(&serde_json::json!({"name": "ci", "scope": "read", "expires_in_days": 7})),
+        )
+        .await;
     assert_eq!(r.status, 201);
     let minted = r.json()["token"].as_str().unwrap().to_owned();
-    assert_eq!(c.get_bearer("/api/v1/me", &minted).await.json()["token_scope"], "read");
+    assert_eq!(
+        c.get_bearer("/api/v1/me", &minted).await.json()["token_scope"],
+        "read"
+    );
     // HTML routes answer with a page.
     let r = c.get("/no/such/page").await;
     assert_eq!(r.status, 404);

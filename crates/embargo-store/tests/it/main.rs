@@ -3,6 +3,7 @@
 
 mod audit;
 mod jobs;
+mod programs;
 mod users;
 
 use chrono::{TimeZone, Utc};

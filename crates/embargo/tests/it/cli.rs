@@ -19,7 +19,11 @@ fn embargo() -> Command {
 
 fn run(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
     let out = embargo().args(args).current_dir(cwd).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -27,33 +31,77 @@ fn serve_starts_with_zero_config_and_prints_a_setup_link() {
     let dir = tempfile::tempdir().unwrap();
     // Only the port is chosen, so the test does not collide with a running instance.
     let log = std::fs::File::create(dir.path().join("stderr.log")).unwrap();
-    let mut child = embargo().args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"]).current_dir(dir.path()).stdout(Stdio::piped()).stderr(log).spawn().unwrap();
+    let mut child = embargo()
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(log)
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    assert!(first.starts_with("Embargo listening on http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("Embargo listening on http://127.0.0.1:"),
+        "{first}"
+    );
     let _ = lines.next();
     let link = lines.next().unwrap().unwrap();
-    assert!(link.trim().starts_with("http://127.0.0.1:") && link.contains("/setup/"), "{link}");
+    assert!(
+        link.trim().starts_with("http://127.0.0.1:") && link.contains("/setup/"),
+        "{link}"
+    );
     let data = dir.path().join("embargo-data");
-    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
     for entry in std::fs::read_dir(&data).unwrap() {
         let e = entry.unwrap();
-        assert_eq!(e.metadata().unwrap().permissions().mode() & 0o777, 0o600, "{:?}", e.file_name());
+        assert_eq!(
+            e.metadata().unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{:?}",
+            e.file_name()
+        );
     }
-    let names: Vec<String> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-    assert!(names.contains(&"embargo.db".to_string()) && names.contains(&"master.key".to_string()), "{names:?}");
-    assert!(names.contains(&"embargo.db-wal".to_string()), "WAL mode: {names:?}");
+    let names: Vec<String> = std::fs::read_dir(&data)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"embargo.db".to_string()) && names.contains(&"master.key".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"embargo.db-wal".to_string()),
+        "WAL mode: {names:?}"
+    );
     // Requests carrying secrets (the setup token in the path, a password in the body, a bearer
     // token) leave no trace of them in the log.
     let url = link.trim().strip_prefix("http://").unwrap();
     let (addr, path) = url.split_once('/').unwrap();
     let token = path.rsplit('/').next().unwrap().to_owned();
-    http(addr, &format!("GET /{path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+    http(
+        addr,
+        &format!("GET /{path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
     let body = "email=a%40example.org&password=hunter2-but-longer&csrf_token=zzzz";
-    http(addr, &format!("POST /login HTTP/1.1\r\nHost: x\r\nCookie: embargo_csrf=zzzzzzzzzzzzzzzzzzzz\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()));
-    http(addr, "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer emb_abcdefghij_SECRETSECRETSECRETSECRETSECRETSECRET\r\nConnection: close\r\n\r\n");
+    http(
+        addr,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: x\r\nCookie: embargo_csrf=zzzzzzzzzzzzzzzzzzzz\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    http(
+        addr,
+        "GET /api/v1/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer emb_abcdefghij_SECRETSECRETSECRETSECRETSECRETSECRET\r\nConnection: close\r\n\r\n",
+    );
     // SIGTERM: graceful exit.
-    Command::new("kill").arg(child.id().to_string()).status().unwrap();
+    Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
     let mut status = None;
     for _ in 0..100 {
         if let Some(s) = child.try_wait().unwrap() {
@@ -64,7 +112,10 @@ fn serve_starts_with_zero_config_and_prints_a_setup_link() {
     }
     assert!(status.unwrap().success());
     let logged = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
-    assert!(logged.contains("\"route\":\"/setup/{token}\""), "requests are logged as JSON: {logged}");
+    assert!(
+        logged.contains("\"route\":\"/setup/{token}\""),
+        "requests are logged as JSON: {logged}"
+    );
     for secret in [token.as_str(), "hunter2", "SECRETSECRET", "zzzz"] {
         assert!(!logged.contains(secret), "`{secret}` leaked into the log");
     }
@@ -82,30 +133,68 @@ fn http(addr: &str, request: &str) -> String {
 #[test]
 fn bad_configuration_stops_start_up_naming_the_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("embargo.toml"), "listen = \"127.0.0.1:0\"\n[security]\nsession_idle_minuts = 5\n").unwrap();
+    std::fs::write(
+        dir.path().join("embargo.toml"),
+        "listen = \"127.0.0.1:0\"\n[security]\nsession_idle_minuts = 5\n",
+    )
+    .unwrap();
     let (code, _, err) = run(&["serve"], dir.path());
     assert_ne!(code, 0);
-    assert!(err.contains("session_idle_minuts") && err.contains("session_idle_minutes") && err.contains("line 3"), "{err}");
-    let (code, _, err) = run(&["serve", "--database-url", "mysql://x"], tempfile::tempdir().unwrap().path());
+    assert!(
+        err.contains("session_idle_minuts")
+            && err.contains("session_idle_minutes")
+            && err.contains("line 3"),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &["serve", "--database-url", "mysql://x"],
+        tempfile::tempdir().unwrap().path(),
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("database_url") && err.contains("postgres://"), "{err}");
+    assert!(
+        err.contains("database_url") && err.contains("postgres://"),
+        "{err}"
+    );
     let clean = tempfile::tempdir().unwrap();
-    let out = embargo().args(["serve", "--listen", "127.0.0.1:0"]).env("EMBARGO_LOG_FORMAT", "xml").current_dir(clean.path()).output().unwrap();
+    let out = embargo()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("EMBARGO_LOG_FORMAT", "xml")
+        .current_dir(clean.path())
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("EMBARGO_LOG_FORMAT") && err.contains("json"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("EMBARGO_LOG_FORMAT") && err.contains("json"),
+        "{err}"
+    );
 }
 
 #[test]
 fn admin_commands_audit_verify_and_backup() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (code, out, err) = run(&["admin", "create-user", "ops@example.org", "--role", "admin"], d);
+    let (code, out, err) = run(
+        &["admin", "create-user", "ops@example.org", "--role", "admin"],
+        d,
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("/setup/"), "{out}");
-    let (code, out, _) = run(&["admin", "create-token", "ops@example.org", "--scope", "admin"], d);
+    let (code, out, _) = run(
+        &[
+            "admin",
+            "create-token",
+            "ops@example.org",
+            "--scope",
+            "admin",
+        ],
+        d,
+    );
     assert_eq!(code, 0);
     assert!(out.lines().last().unwrap().starts_with("emb_"), "{out}");
-    let (code, _, err) = run(&["admin", "create-user", "x@example.org", "--role", "root"], d);
+    let (code, _, err) = run(
+        &["admin", "create-user", "x@example.org", "--role", "root"],
+        d,
+    );
     assert_ne!(code, 0);
     assert!(err.contains("admin, triager, developer, viewer"), "{err}");
     let (_, out, _) = run(&["admin", "list-users", "--json"], d);
@@ -124,7 +213,14 @@ fn admin_commands_audit_verify_and_backup() {
     let (code, out, err) = run(&["backup", "copy.db"], d);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("consistent copy"));
-    assert_eq!(std::fs::metadata(d.join("copy.db")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(d.join("copy.db"))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
     let (code, _, _) = run(&["backup", "copy.db"], d);
     assert_ne!(code, 0, "never overwrites");
 
@@ -138,11 +234,23 @@ fn admin_commands_audit_verify_and_backup() {
 }
 
 fn tamper(db: &std::path::Path) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
-        let store = embargo_store::Store::connect(&format!("sqlite://{}", db.display()), &Default::default()).await.unwrap();
+        let store = embargo_store::Store::connect(
+            &format!("sqlite://{}", db.display()),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
         use embargo_store::ConnectionTrait;
-        store.conn().execute_unprepared("UPDATE audit_log SET target = 'user:999' WHERE seq = 2").await.unwrap();
+        store
+            .conn()
+            .execute_unprepared("UPDATE audit_log SET target = 'user:999' WHERE seq = 2")
+            .await
+            .unwrap();
         store.close().await;
     });
 }
@@ -164,10 +272,16 @@ fn every_subcommand_has_help() {
         vec!["audit", "verify", "--help"],
         vec!["backup", "--help"],
         vec!["policy", "--help"],
+        vec!["program", "add", "--help"],
+        vec!["program", "update", "--help"],
+        vec!["program", "list", "--help"],
     ] {
         let (code, out, _) = run(&args, dir.path());
         assert_eq!(code, 0, "{args:?}");
-        assert!(out.contains("Usage:") && out.lines().count() > 3, "{args:?}: {out}");
+        assert!(
+            out.contains("Usage:") && out.lines().count() > 3,
+            "{args:?}: {out}"
+        );
     }
     let (_, out, _) = run(&["config", "example"], dir.path());
     assert!(out.contains("listen = \"127.0.0.1:8080\""));
@@ -175,7 +289,9 @@ fn every_subcommand_has_help() {
 
 #[test]
 fn the_config_docs_list_every_key_of_the_example() {
-    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CONFIG.md")).unwrap();
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/CONFIG.md"))
+            .unwrap();
     let (_, example, _) = run(&["config", "example"], tempfile::tempdir().unwrap().path());
     let mut section = String::new();
     for line in example.lines() {
@@ -184,7 +300,48 @@ fn the_config_docs_list_every_key_of_the_example() {
             section = format!("{s}.");
         } else if let Some((key, _)) = line.split_once(" = ").filter(|_| !line.starts_with('#')) {
             let full = format!("{section}{}", key.trim());
-            assert!(docs.contains(&format!("`{full}`")), "docs/CONFIG.md does not document `{full}`");
+            assert!(
+                docs.contains(&format!("`{full}`")),
+                "docs/CONFIG.md does not document `{full}`"
+            );
         }
     }
+}
+
+#[test]
+fn programs_are_added_and_updated_from_policy_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies");
+    let (code, out, err) = run(
+        &[
+            "program",
+            "add",
+            &format!("{examples}/exposure-management-api.toml"),
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Added program"), "{out}");
+    std::fs::write(d.join("bad.toml"), "[program]\nname = 1\n").unwrap();
+    let (code, _, err) = run(&["program", "add", "bad.toml"], d);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("bad.toml:2:") && err.contains("not saved"),
+        "{err}"
+    );
+    let slug = out.split('`').nth(1).unwrap().to_owned();
+    let (code, out, err) = run(
+        &[
+            "program",
+            "update",
+            &slug,
+            &format!("{examples}/exposure-management-api.toml"),
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("revision 2"), "{out}");
+    let (_, out, _) = run(&["program", "list"], d);
+    assert!(out.contains(&slug) && out.contains("yes"), "{out}");
 }

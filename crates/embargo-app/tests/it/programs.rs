@@ -1,0 +1,172 @@
+//! Programs: policy upload with inline errors, revisions, public renders, per-program roles.
+
+use crate::harness::{TestApp, csrf_of};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../examples/policies/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_adds_a_program_and_its_policy_is_published() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    // Nothing published before there is a program.
+    assert_eq!(admin.get("/.well-known/security.txt").await.status, 404);
+
+    // A broken policy is refused with its line numbers, and the text is kept in the form.
+    let broken = example("home-automation-integration").replacen(
+        "[program]",
+        "[program]\nnmae = \"typo\"",
+        1,
+    );
+    let r = admin
+        .submit("/admin/programs", "/admin/programs", &[("policy", &broken)])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(
+        r.text.contains("line 4, column 1") && r.text.contains("nmae"),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("nmae = &quot;typo&quot;") || r.text.contains("nmae = &#34;typo&#34;"),
+        "the source is kept, escaped"
+    );
+
+    let r = admin
+        .submit(
+            "/admin/programs",
+            "/admin/programs",
+            &[("policy", &example("home-automation-integration"))],
+        )
+        .await;
+    assert_eq!((r.status, r.location()), (303, "/admin/programs/spook"));
+    let page = admin.get("/admin/programs/spook").await;
+    assert_eq!(page.status, 200);
+
+    let anon = app.client();
+    let txt = anon.get("/.well-known/security.txt").await;
+    assert_eq!(txt.status, 200);
+    assert!(
+        txt.text.contains("Contact:") && txt.text.contains("Expires:"),
+        "{}",
+        txt.text
+    );
+    let md = anon.get("/p/spook/SECURITY.md").await;
+    assert!(
+        md.header("content-type")
+            .unwrap()
+            .starts_with("text/markdown")
+    );
+    assert!(md.text.contains("90 days"), "{}", md.text);
+    let html = anon.get("/p/spook/policy").await;
+    assert_eq!(html.status, 200);
+    assert!(
+        html.text.contains("<h1>") && !html.text.contains("<style>"),
+        "embedded in the site layout, no inline style"
+    );
+    assert_eq!(anon.get("/p/nothing/policy").await.status, 404);
+
+    // Updating: the slug cannot change, a stale revision is refused, a good edit bumps it.
+    let csrf = csrf_of(&page.text).unwrap();
+    let renamed =
+        example("home-automation-integration").replace("slug = \"spook\"", "slug = \"spooky\"");
+    let r = admin
+        .post_raw(
+            "/admin/programs/spook",
+            &csrf,
+            &[("policy", &renamed), ("revision", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    let edited = example("home-automation-integration").replace("Spook", "Spook (edited)");
+    let r = admin
+        .post_raw(
+            "/admin/programs/spook",
+            &csrf,
+            &[("policy", &edited), ("revision", "1")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let r = admin
+        .post_raw(
+            "/admin/programs/spook",
+            &csrf,
+            &[
+                ("policy", &example("home-automation-integration")),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 409, "stale revision: {}", r.text);
+    assert!(r.text.contains("changed by someone else"));
+    let log = embargo_store::audit::recent(app.store().conn(), 20)
+        .await
+        .unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "program.created")
+            && log.iter().any(|e| e.action == "program.policy_updated")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn members_see_only_their_programs() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let cli = embargo_app::admin::service::Actor::cli();
+    for name in ["network-security-appliance", "home-automation-integration"] {
+        embargo_app::program::service::add(
+            app.store(),
+            &example(name),
+            "p.toml",
+            &cli,
+            app.clock_now(),
+        )
+        .await
+        .ok()
+        .unwrap();
+    }
+    let _t = app.user("tri@example.org", "triager").await;
+    embargo_app::program::service::add_member(
+        app.store(),
+        "spook",
+        "tri@example.org",
+        "triager".parse().unwrap(),
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let token = app.token("tri@example.org", "read").await;
+    let r = app.client().get_bearer("/api/v1/programs", &token).await;
+    let list = r.json();
+    let slugs: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        slugs,
+        vec!["spook"],
+        "a triager of one program sees nothing of another"
+    );
+    assert_eq!(list[0]["role"], "triager");
+    let admin_token = app.token(crate::harness::ADMIN, "read").await;
+    assert_eq!(
+        app.client()
+            .get_bearer("/api/v1/programs", &admin_token)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    app.stop().await;
+}

@@ -1,0 +1,56 @@
+//! Fuzzes the OSV reader. The first byte chooses JSON or YAML; the rest is the document. Any
+//! input must parse or be rejected without a panic; a parsed record's enumerated versions are
+//! evaluated against its ranges, and a JSON record re-serialised to JSON parses back equal.
+
+#![no_main]
+
+use embargo_formats::osv;
+use libfuzzer_sys::fuzz_target;
+
+fn exercise(v: &osv::Vulnerability) {
+    let _ = v.is_withdrawn();
+    for a in &v.affected {
+        let _ = a.domain_ranges();
+        for version in a.versions.iter().take(8) {
+            let _ = a.affects(version);
+            let _ = a.ranges_affect(version);
+        }
+        if let Some(p) = &a.package {
+            let _ = v.affects(&p.ecosystem, &p.name, "1.0.0");
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(rest) else {
+        return;
+    };
+    if selector & 1 == 0 {
+        match osv::from_json(text) {
+            Ok(v) => {
+                exercise(&v);
+                let json = match serde_json::to_string(&v) {
+                    Ok(j) => j,
+                    Err(e) => panic!("a parsed record does not serialise: {e}"),
+                };
+                match osv::from_json(&json) {
+                    Ok(back) => assert_eq!(back, v, "JSON round trip changed the record"),
+                    Err(e) => panic!("re-serialised record does not parse: {e}\n{json}"),
+                }
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    } else {
+        match osv::from_yaml(text) {
+            Ok(v) => exercise(&v),
+            Err(e) => {
+                let _ = e.to_string();
+            }
+        }
+    }
+});
