@@ -25,8 +25,7 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 }
 
 pub fn config() -> Config {
-    let mut c = Config::default();
-    c.listen = "127.0.0.1:0".parse().unwrap();
+    let mut c = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
     c.jobs.enabled = false;
     c.security.unauthenticated_posts_per_minute = 1000;
     c
