@@ -25,7 +25,10 @@ pub fn start_time() -> chrono::DateTime<Utc> {
 }
 
 pub fn config() -> Config {
-    let mut c = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Default::default() };
+    let mut c = Config {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    };
     c.jobs.enabled = false;
     c.security.unauthenticated_posts_per_minute = 1000;
     c
