@@ -6,7 +6,9 @@
 
 pub mod account;
 pub mod calendar;
+pub mod case;
 pub mod cve;
+pub mod cvss;
 pub mod policy;
 pub mod purl;
 pub mod sla;

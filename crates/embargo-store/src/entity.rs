@@ -255,3 +255,121 @@ pub mod program_member {
     }
     no_relations!();
 }
+
+pub mod submission {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "submissions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program_id: Option<i64>,
+        pub channel: String,
+        pub received_at: DateTimeUtc,
+        pub raw: String,
+        pub size: i64,
+        pub state: String,
+        pub case_id: Option<i64>,
+        pub error: Option<String>,
+        pub processed_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cases")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program_id: i64,
+        pub reference: String,
+        pub state: String,
+        pub previous_state: Option<String>,
+        pub severity: Option<String>,
+        pub title: String,
+        pub report: String,
+        pub reporter: String,
+        pub reporter_email_hash: Option<String>,
+        pub tracking_hash: String,
+        pub assignee_id: Option<i64>,
+        pub channel: String,
+        pub version: i32,
+        pub received_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod case_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_messages")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub author: String,
+        pub author_user_id: Option<i64>,
+        pub visibility: String,
+        pub body: String,
+        pub via: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod case_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub at: DateTimeUtc,
+        pub actor: String,
+        pub kind: String,
+        pub detail: String,
+    }
+    no_relations!();
+}
+
+pub mod attachment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub message_id: Option<i64>,
+        pub filename: String,
+        pub content_type: String,
+        pub size: i64,
+        pub sha256: String,
+        pub data: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod case_search {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_search")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token: String,
+    }
+    no_relations!();
+}

@@ -5,11 +5,13 @@
 
 pub mod access_log;
 pub mod audit;
+pub mod case;
 pub mod entity;
 pub mod job;
 pub mod migrate;
 pub mod program;
 pub mod session;
+pub mod submission;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod throttle;

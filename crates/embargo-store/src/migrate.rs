@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0001_foundation.sql"),
     ),
     (2, "programs", include_str!("migrations/0002_programs.sql")),
+    (3, "cases", include_str!("migrations/0003_cases.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -109,10 +109,46 @@ fn parse_event(scheme: Scheme, e: &Event) -> Result<Bound, RangeError> {
     }
 }
 
+/// A stable merge sort that never panics, whatever `cmp` answers.
+///
+/// `slice::sort_by` may panic when the comparison is not a total order (Rust ≥ 1.81 detects
+/// some violations), and Maven's `ComparableVersion` order is not transitive on arbitrary
+/// strings (see [`super::maven`]), so an advisory with a few dozen odd Maven versions in one
+/// range made evaluation panic (found by `fuzz/fuzz_targets/version_parse.rs`). For a total
+/// order the result is the same as a stable `sort_by`; otherwise it is some deterministic
+/// permutation.
+fn merge_sort_by<T>(mut v: Vec<T>, cmp: impl Fn(&T, &T) -> Ordering + Copy) -> Vec<T> {
+    if v.len() <= 1 {
+        return v;
+    }
+    let right = v.split_off(v.len() / 2);
+    let mut left = merge_sort_by(v, cmp).into_iter().peekable();
+    let mut right = merge_sort_by(right, cmp).into_iter().peekable();
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    loop {
+        // Take from the right only when strictly less, so equal elements keep their order.
+        let take_right = match (left.peek(), right.peek()) {
+            (Some(l), Some(r)) => cmp(r, l) == Ordering::Less,
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        let next = if take_right {
+            right.next()
+        } else {
+            left.next()
+        };
+        match next {
+            Some(x) => out.push(x),
+            None => break,
+        }
+    }
+    out
+}
+
 /// `IncludedInRanges` for one range whose scheme is known. Events are sorted by version as
 /// the spec's `sorted(range.events)` requires; on equal versions the original order is kept.
 pub fn range_includes(scheme: Scheme, range: &Range, v: &Version) -> Result<bool, RangeError> {
-    let mut events = range
+    let events = range
         .events
         .iter()
         .map(|e| parse_event(scheme, e).map(|b| (b, e)))
@@ -127,7 +163,7 @@ pub fn range_includes(scheme: Scheme, range: &Range, v: &Version) -> Result<bool
     if !limits.is_empty() && !limits.iter().any(|l| target < **l) {
         return Ok(false);
     }
-    events.sort_by(|a, b| a.0.cmp(&b.0));
+    let events = merge_sort_by(events, |a, b| a.0.cmp(&b.0));
     let mut vulnerable = false;
     for (bound, event) in &events {
         let ord = target.cmp(bound);
@@ -225,6 +261,39 @@ mod tests {
         assert_eq!(check(&limited, "1.5.0"), Affected);
         assert_eq!(check(&limited, "2.0.0"), NotAffected);
         assert!(evaluate(Some(Scheme::SemVer), &fixed, &[], "1.0").is_err());
+    }
+
+    /// Regression (fuzz, `version_parse`): Maven's order is not transitive on arbitrary
+    /// strings, and sorting these events with `sort_by` panicked ("user-provided comparison
+    /// function does not correctly implement a total order").
+    #[test]
+    fn non_transitive_maven_events_do_not_panic() {
+        let odd = [
+            "--arc11", "a2.", "2", "r1r-", "a2sp.20", "--a", "sp", "sp-10", "01-", "1", ".01a2",
+            "00rcspr", "rc", "r0", "-rc-", "a", "120.rsp", "2a", "rc--0-", "-.rcra", "sp",
+            "0spr1.", "1", "0rc1", "rc11", ".", "a",
+        ];
+        let range = Range {
+            kind: RangeType::Ecosystem,
+            events: odd.iter().map(|s| Event::Introduced((*s).into())).collect(),
+        };
+        for q in ["1", "2", "1rc", "0"] {
+            let v = Scheme::Maven.parse(q).unwrap();
+            assert!(range_includes(Scheme::Maven, &range, &v).is_ok());
+        }
+    }
+
+    #[test]
+    fn merge_sort_is_a_stable_sort() {
+        let v: Vec<(u8, usize)> = [3u8, 1, 2, 1, 3, 0, 2, 2, 9, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (*k, i))
+            .collect();
+        let mut expected = v.clone();
+        expected.sort_by_key(|x| x.0);
+        assert_eq!(merge_sort_by(v, |a, b| a.0.cmp(&b.0)), expected);
+        assert!(merge_sort_by(Vec::<u8>::new(), u8::cmp).is_empty());
     }
 
     #[test]

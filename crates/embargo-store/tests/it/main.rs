@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod audit;
+mod cases;
 mod jobs;
 mod programs;
 mod users;

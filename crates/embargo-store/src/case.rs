@@ -1,0 +1,367 @@
+//! Cases: references, the sealed report, state with optimistic concurrency, messages, the
+//! timeline, attachments and the blind search index.
+
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+
+use crate::entity::{attachment, case, case_event, case_message, case_search};
+use crate::{StoreError, Ts, stmt};
+
+pub use attachment::Model as Attachment;
+pub use case::Model as Case;
+pub use case_event::Model as Event;
+pub use case_message::Model as Message;
+
+/// Allocates the next number for a program and year (1, 2, …). Two concurrent callers never
+/// get the same number: the counter row is locked by the UPDATE until commit.
+pub async fn next_number(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    year: i32,
+) -> Result<i64, StoreError> {
+    let b = db.get_database_backend();
+    db.execute_raw(stmt(
+        b,
+        "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, 1) ON CONFLICT (program_id, year) DO NOTHING",
+        [program_id.into(), year.into()],
+    ))
+    .await?;
+    db.execute_raw(stmt(
+        b,
+        "UPDATE case_counters SET next = next + 1 WHERE program_id = $1 AND year = $2",
+        [program_id.into(), year.into()],
+    ))
+    .await?;
+    let row = db
+        .query_one_raw(stmt(
+            b,
+            "SELECT next FROM case_counters WHERE program_id = $1 AND year = $2",
+            [program_id.into(), year.into()],
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("case counter vanished".into()))?;
+    Ok(row.try_get::<i64>("", "next")? - 1)
+}
+
+pub struct NewCase<'a> {
+    pub program_id: i64,
+    pub reference: &'a str,
+    pub state: &'a str,
+    pub title_sealed: &'a str,
+    pub report_sealed: &'a str,
+    pub reporter_sealed: &'a str,
+    pub reporter_email_hash: Option<&'a str>,
+    pub tracking_hash: &'a str,
+    pub channel: &'a str,
+    pub severity: Option<&'a str>,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    c: NewCase<'_>,
+    now: Ts,
+) -> Result<Case, StoreError> {
+    Ok(case::ActiveModel {
+        program_id: Set(c.program_id),
+        reference: Set(c.reference.to_owned()),
+        state: Set(c.state.to_owned()),
+        previous_state: Set(None),
+        severity: Set(c.severity.map(str::to_owned)),
+        title: Set(c.title_sealed.to_owned()),
+        report: Set(c.report_sealed.to_owned()),
+        reporter: Set(c.reporter_sealed.to_owned()),
+        reporter_email_hash: Set(c.reporter_email_hash.map(str::to_owned)),
+        tracking_hash: Set(c.tracking_hash.to_owned()),
+        assignee_id: Set(None),
+        channel: Set(c.channel.to_owned()),
+        version: Set(1),
+        received_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Case>, StoreError> {
+    Ok(case::Entity::find_by_id(id).one(db).await?)
+}
+
+pub async fn by_reference(
+    db: &impl ConnectionTrait,
+    reference: &str,
+) -> Result<Option<Case>, StoreError> {
+    Ok(case::Entity::find()
+        .filter(case::Column::Reference.eq(reference))
+        .one(db)
+        .await?)
+}
+
+pub async fn by_tracking_hash(
+    db: &impl ConnectionTrait,
+    hash: &str,
+) -> Result<Option<Case>, StoreError> {
+    Ok(case::Entity::find()
+        .filter(case::Column::TrackingHash.eq(hash))
+        .one(db)
+        .await?)
+}
+
+/// Which cases a queue shows.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub program_ids: Vec<i64>,
+    /// Only these states; empty = every state except `hidden_states`.
+    pub states: Vec<String>,
+    /// States left out unless asked for (spam).
+    pub hidden_states: Vec<String>,
+    pub assignee_id: Option<i64>,
+    /// Only cases whose blind index holds every one of these tokens.
+    pub tokens: Vec<String>,
+    pub newest_first: bool,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+pub async fn queue(
+    db: &impl ConnectionTrait,
+    f: &QueueFilter,
+) -> Result<(Vec<Case>, u64), StoreError> {
+    let mut cond = Condition::all().add(case::Column::ProgramId.is_in(f.program_ids.clone()));
+    if !f.states.is_empty() {
+        cond = cond.add(case::Column::State.is_in(f.states.clone()));
+    } else if !f.hidden_states.is_empty() {
+        cond = cond.add(case::Column::State.is_not_in(f.hidden_states.clone()));
+    }
+    if let Some(a) = f.assignee_id {
+        cond = cond.add(case::Column::AssigneeId.eq(a));
+    }
+    for t in &f.tokens {
+        let sub = sea_orm::sea_query::Query::select()
+            .column(case_search::Column::CaseId)
+            .from(case_search::Entity)
+            .and_where(Expr::col(case_search::Column::Token).eq(t.clone()))
+            .to_owned();
+        cond = cond.add(case::Column::Id.in_subquery(sub));
+    }
+    let q = case::Entity::find().filter(cond);
+    let total = q.clone().count(db).await?;
+    let q = if f.newest_first {
+        q.order_by_desc(case::Column::ReceivedAt)
+    } else {
+        q.order_by_asc(case::Column::ReceivedAt)
+    };
+    let rows = q
+        .offset(f.offset)
+        .limit(std::cmp::max(f.limit, 1))
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Applies a change if the case is still at `expected_version`; otherwise `Conflict` (someone
+/// else changed it since the form was loaded).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    expected_version: i32,
+    now: Ts,
+    change: impl FnOnce(&mut case::ActiveModel),
+) -> Result<Case, StoreError> {
+    let current = by_id(db, id).await?.ok_or(StoreError::NotFound("case"))?;
+    if current.version != expected_version {
+        return Err(StoreError::Conflict(format!(
+            "the case changed since you loaded it (now at version {}); reload to see the change",
+            current.version
+        )));
+    }
+    let mut am: case::ActiveModel = current.into();
+    change(&mut am);
+    am.version = Set(expected_version + 1);
+    am.updated_at = Set(now);
+    // The version check is repeated in the UPDATE itself so two writers cannot both pass.
+    let res = case::Entity::update_many()
+        .set(am)
+        .filter(case::Column::Id.eq(id))
+        .filter(case::Column::Version.eq(expected_version))
+        .exec(db)
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(StoreError::Conflict(
+            "the case changed since you loaded it; reload to see the change".into(),
+        ));
+    }
+    by_id(db, id).await?.ok_or(StoreError::NotFound("case"))
+}
+
+pub struct NewMessage<'a> {
+    pub case_id: i64,
+    pub author: &'a str,
+    pub author_user_id: Option<i64>,
+    pub visibility: &'a str,
+    pub body_sealed: &'a str,
+    pub via: &'a str,
+}
+
+pub async fn add_message(
+    db: &impl ConnectionTrait,
+    m: NewMessage<'_>,
+    now: Ts,
+) -> Result<Message, StoreError> {
+    Ok(case_message::ActiveModel {
+        case_id: Set(m.case_id),
+        author: Set(m.author.to_owned()),
+        author_user_id: Set(m.author_user_id),
+        visibility: Set(m.visibility.to_owned()),
+        body: Set(m.body_sealed.to_owned()),
+        via: Set(m.via.to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
+}
+
+/// Messages of a case in order; `include_internal` false for the reporter's view.
+pub async fn messages(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    include_internal: bool,
+) -> Result<Vec<Message>, StoreError> {
+    let mut q = case_message::Entity::find().filter(case_message::Column::CaseId.eq(case_id));
+    if !include_internal {
+        q = q.filter(case_message::Column::Visibility.eq("thread"));
+    }
+    Ok(q.order_by_asc(case_message::Column::Id).all(db).await?)
+}
+
+pub async fn add_event(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: &str,
+    at: Ts,
+) -> Result<(), StoreError> {
+    case_event::ActiveModel {
+        case_id: Set(case_id),
+        at: Set(at),
+        actor: Set(actor.to_owned()),
+        kind: Set(kind.to_owned()),
+        detail: Set(detail.to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn events(db: &impl ConnectionTrait, case_id: i64) -> Result<Vec<Event>, StoreError> {
+    Ok(case_event::Entity::find()
+        .filter(case_event::Column::CaseId.eq(case_id))
+        .order_by_asc(case_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub struct NewAttachment<'a> {
+    pub case_id: i64,
+    pub message_id: Option<i64>,
+    pub filename_sealed: &'a str,
+    pub content_type: &'a str,
+    pub size: i64,
+    pub sha256: &'a str,
+    pub data_sealed: Vec<u8>,
+}
+
+pub async fn add_attachment(
+    db: &impl ConnectionTrait,
+    a: NewAttachment<'_>,
+    now: Ts,
+) -> Result<i64, StoreError> {
+    Ok(attachment::ActiveModel {
+        case_id: Set(a.case_id),
+        message_id: Set(a.message_id),
+        filename: Set(a.filename_sealed.to_owned()),
+        content_type: Set(a.content_type.to_owned()),
+        size: Set(a.size),
+        sha256: Set(a.sha256.to_owned()),
+        data: Set(a.data_sealed),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?
+    .id)
+}
+
+/// Attachment metadata of a case (without the data).
+pub async fn attachments(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+) -> Result<Vec<Attachment>, StoreError> {
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::CaseId.eq(case_id))
+        .order_by_asc(attachment::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn attachment(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    id: i64,
+) -> Result<Option<Attachment>, StoreError> {
+    Ok(attachment::Entity::find_by_id(id)
+        .filter(attachment::Column::CaseId.eq(case_id))
+        .one(db)
+        .await?)
+}
+
+/// Adds blind-index tokens for a case (duplicates ignored).
+pub async fn index_tokens(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    tokens: &[String],
+) -> Result<(), StoreError> {
+    let existing: Vec<String> = case_search::Entity::find()
+        .select_only()
+        .column(case_search::Column::Token)
+        .filter(case_search::Column::CaseId.eq(case_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut fresh: Vec<&String> = tokens.iter().filter(|t| !existing.contains(t)).collect();
+    fresh.sort();
+    fresh.dedup();
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    for chunk in fresh.chunks(200) {
+        let rows = chunk.iter().map(|t| case_search::ActiveModel {
+            case_id: Set(case_id),
+            token: Set((*t).clone()),
+        });
+        case_search::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Cases per state for the given programs.
+pub async fn count_by_state(
+    db: &impl ConnectionTrait,
+    program_ids: &[i64],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    Ok(case::Entity::find()
+        .select_only()
+        .column(case::Column::State)
+        .column_as(case::Column::Id.count(), "n")
+        .filter(case::Column::ProgramId.is_in(program_ids.to_vec()))
+        .group_by(case::Column::State)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
