@@ -22,9 +22,18 @@ case $target in
   version_parse) extra+=(-max_len=2048) ;;
   osv_parse) extra+=(-max_len=16384) ;;
 esac
+# Build (skipped with FUZZ_NO_BUILD=1, e.g. while the tree does not compile), then run the
+# binary directly: the same as `cargo fuzz run`, without rebuilding mid-series.
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+  # shellcheck disable=SC2086 # $toolchain is empty or one word
+  cargo $toolchain fuzz build -O "$target"
+fi
+bin=fuzz/target/x86_64-unknown-linux-gnu/release/$target
+mkdir -p "fuzz/artifacts/$target"
 log=fuzz/logs/$target-$(date -u +%Y%m%dT%H%M%SZ).log
 echo "logging to $log"
-# shellcheck disable=SC2086 # $toolchain is empty or one word
-cargo $toolchain fuzz run -O "$target" "fuzz/corpus/$target" -- \
+echo "+ $bin fuzz/corpus/$target -max_total_time=$secs ${extra[*]}" >"$log"
+"$bin" "fuzz/corpus/$target" -artifact_prefix="fuzz/artifacts/$target/" \
   -max_total_time="$secs" -workers=1 -print_final_stats=1 -rss_limit_mb=2048 \
-  "${extra[@]}" 2>&1 | tee "$log" | grep -E '^(#[0-9]+\s+(INITED|DONE)|Done|stat::|==[0-9]+==|SUMMARY)' || true
+  "${extra[@]}" >>"$log" 2>&1 || echo "exit status $? (see $log)"
+grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|Done|stat::|==[0-9]+==|SUMMARY)' "$log" || true

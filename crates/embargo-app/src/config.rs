@@ -71,6 +71,8 @@ pub struct SecurityConfig {
     pub session_absolute_hours: u32,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Largest report submission (form or API, attachments included), in bytes.
+    pub max_report_bytes: usize,
     /// Requests taking longer are answered 408.
     pub request_timeout_secs: u64,
     /// Unauthenticated POSTs (login, setup, reports) allowed per client IP per minute.
@@ -90,6 +92,7 @@ impl Default for SecurityConfig {
             session_idle_minutes: 60,
             session_absolute_hours: 12,
             max_body_bytes: 1024 * 1024,
+            max_report_bytes: 40 * 1024 * 1024,
             request_timeout_secs: 30,
             unauthenticated_posts_per_minute: 30,
             login_free_failures: 3,
@@ -104,11 +107,16 @@ impl Default for SecurityConfig {
 pub struct AccessLogConfig {
     /// Days after which stored client IPs are replaced by sha256(salt || ip).
     pub retention_days: u32,
+    /// Days after which access-log entries are deleted.
+    pub delete_after_days: u32,
 }
 
 impl Default for AccessLogConfig {
     fn default() -> Self {
-        AccessLogConfig { retention_days: 7 }
+        AccessLogConfig {
+            retention_days: 7,
+            delete_after_days: 90,
+        }
     }
 }
 
@@ -321,6 +329,12 @@ impl Config {
         }
         if self.access_log.retention_days == 0 {
             return bad("access_log.retention_days", "must be at least 1 day".into());
+        }
+        if self.access_log.delete_after_days < self.access_log.retention_days {
+            return bad(
+                "access_log.delete_after_days",
+                "must be at least access_log.retention_days".into(),
+            );
         }
         if self.database.max_connections == 0 {
             return bad("database.max_connections", "must be at least 1".into());

@@ -41,13 +41,16 @@ pub async fn capture_route(req: Request, next: Next) -> Response {
 }
 
 pub fn client_ip(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> IpAddr {
-    let peer_ip = peer.map(|p| p.ip()).unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    // `::ffff:a.b.c.d` (a dual-stack listener) is the IPv4 client a.b.c.d.
+    let peer_ip = peer
+        .map(|p| p.ip().to_canonical())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     if state.config.security.trusted_proxies.contains(&peer_ip)
         && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
         // The last address is the one our trusted proxy saw; earlier ones are client-supplied.
-        && let Some(ip) = forwarded.rsplit(',').next().and_then(|s| s.trim().parse().ok())
+        && let Some(ip) = forwarded.rsplit(',').next().and_then(|s| s.trim().parse::<IpAddr>().ok())
     {
-        return ip;
+        return ip.to_canonical();
     }
     peer_ip
 }
@@ -89,7 +92,8 @@ pub async fn envelope(State(state): State<AppState>, mut req: Request, next: Nex
     metrics::histogram!("http_request_duration_seconds", "route" => route.clone())
         .record(elapsed.as_secs_f64());
     span.in_scope(|| {
-        tracing::info!(route = %route, status, duration_us = elapsed.as_micros() as u64, ip = %ip, "request");
+        // No client IP here: it lives in the access-log table, where retention hashes it.
+        tracing::info!(route = %route, status, duration_us = elapsed.as_micros() as u64, "request");
     });
     let entry = embargo_store::access_log::NewAccess {
         at: state.now(),

@@ -20,6 +20,7 @@ use sha2::Sha256;
 pub struct Keys {
     seal: [u8; 32],
     ip_salt: [u8; 32],
+    search: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -56,6 +57,7 @@ impl Keys {
         Keys {
             seal: derive(master, "embargo/seal/v1"),
             ip_salt: derive(master, "embargo/ip-salt/v1"),
+            search: derive(master, "embargo/search/v1"),
         }
     }
 
@@ -122,6 +124,53 @@ impl Keys {
                 },
             )
             .map_err(|_| KeyError::Open)
+    }
+
+    /// Encrypts bytes (attachments) the same way as [`Keys::seal`], without the text encoding.
+    pub fn seal_bytes(&self, plain: &[u8], context: &str) -> Vec<u8> {
+        let cipher = XChaCha20Poly1305::new((&self.seal).into());
+        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+        let ct = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: context.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    pub fn open_bytes(&self, sealed: &[u8], context: &str) -> Result<Vec<u8>, KeyError> {
+        if sealed.len() < 24 + 16 {
+            return Err(KeyError::Open);
+        }
+        let (nonce, ct) = sealed.split_at(24);
+        XChaCha20Poly1305::new((&self.seal).into())
+            .decrypt(
+                XNonce::from_slice(nonce),
+                Payload {
+                    msg: ct,
+                    aad: context.as_bytes(),
+                },
+            )
+            .map_err(|_| KeyError::Open)
+    }
+
+    /// A keyed hash of a search word or an e-mail address (a "blind index"): equal inputs give
+    /// equal tokens, so lookups work, but a database dump does not reveal the words.
+    pub fn blind(&self, purpose: &str, value: &str) -> String {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.search) {
+            Ok(m) => m,
+            Err(_) => return String::new(),
+        };
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
     }
 
     /// `sha256(salt ‖ ip)` in hex: what the access log keeps after the retention window.

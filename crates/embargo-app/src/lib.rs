@@ -7,6 +7,7 @@ pub mod account;
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod case;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
@@ -18,10 +19,12 @@ pub mod openapi;
 pub mod ops;
 pub mod page;
 pub mod program;
+pub mod report;
 pub mod serve;
 pub mod state;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{delete, get, post};
@@ -58,6 +61,14 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::html::post_login))
         .route("/login/totp", post(auth::html::post_login_totp))
         .route("/setup/{token}", post(auth::html::post_setup))
+        .route(
+            "/track/{secret}/messages",
+            post(report::track::post_track_message),
+        )
+        .route(
+            "/track/{secret}/withdraw",
+            post(report::track::post_track_withdraw),
+        )
         .route_layer(from_fn_with_state(
             state.clone(),
             http::limit_unauthenticated_posts,
@@ -126,6 +137,8 @@ pub fn router(state: AppState) -> Router {
             post(program::html::post_member_remove),
         )
         .route("/p/{slug}/policy", get(program::html::get_policy_page))
+        .route("/p/{slug}/report", get(report::html::get_report_form))
+        .route("/track/{secret}", get(report::track::get_track))
         .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))
         .route(
             "/p/{slug}/security.txt",
@@ -136,8 +149,23 @@ pub fn router(state: AppState) -> Router {
             get(program::html::get_well_known_security_txt),
         );
 
+    // Report submissions carry attachments: their own, larger body limit; the per-IP budget
+    // for anonymous POSTs applies too.
+    let intake = Router::new()
+        .route("/p/{slug}/report", post(report::html::post_report_form))
+        .route(
+            "/api/v1/programs/{slug}/reports",
+            post(report::api::create_report),
+        )
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            http::limit_unauthenticated_posts,
+        ));
+
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::get_openapi))
+        .route("/api/v1/programs/{slug}/cases", get(case::api::list_cases))
+        .route("/api/v1/cases/{reference}", get(case::api::get_case))
         .route("/api/v1/me", get(account::api::get_me))
         .route(
             "/api/v1/tokens",
@@ -155,15 +183,20 @@ pub fn router(state: AppState) -> Router {
 
     let timeout = std::time::Duration::from_secs(state.config.security.request_timeout_secs.max(1));
     let body_limit = state.config.security.max_body_bytes;
+    let report_limit = state.config.security.max_report_bytes;
+    let limited = |r: Router<AppState>, n: usize| {
+        r.layer(DefaultBodyLimit::max(n))
+            .layer(RequestBodyLimitLayer::new(n))
+    };
     Router::new()
-        .merge(public_posts)
-        .merge(pages)
-        .merge(api)
+        .merge(limited(public_posts, body_limit))
+        .merge(limited(pages, body_limit))
+        .merge(limited(api, body_limit))
+        .merge(limited(intake, report_limit))
         .merge(ops)
         .fallback(http::fallback)
         .route_layer(from_fn(http::capture_route))
         .layer(from_fn_with_state(state.clone(), auth::csrf::check_origin))
-        .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             timeout,

@@ -42,15 +42,19 @@ pub fn store_options(config: &Config) -> StoreOptions {
     }
 }
 
-/// Data directory, keys and a migrated database: what every data-touching command needs.
-pub async fn open(config: &Config) -> anyhow::Result<(Store, Keys)> {
-    private_dir(&config.data_dir)?;
-    let key_file = if config.master_key_file.is_empty() {
+/// Where the master key is read from.
+pub fn master_key_path(config: &Config) -> std::path::PathBuf {
+    if config.master_key_file.is_empty() {
         config.data_dir.join("master.key")
     } else {
         config.master_key_file.clone().into()
-    };
-    let keys = Keys::load_or_create(&key_file)?;
+    }
+}
+
+/// Data directory, keys and a migrated database: what every data-touching command needs.
+pub async fn open(config: &Config) -> anyhow::Result<(Store, Keys)> {
+    private_dir(&config.data_dir)?;
+    let keys = Keys::load_or_create(&master_key_path(config))?;
     let url = config.effective_database_url();
     let store = Store::connect(&url, &store_options(config))
         .await

@@ -31,6 +31,8 @@ pub struct Inner {
     pub access_log: mpsc::Sender<embargo_store::access_log::NewAccess>,
     /// Identifies this process as a job lease owner.
     pub instance_id: String,
+    /// When this instance last scheduled a `last_used_at` write, per token id.
+    token_touches: std::sync::Mutex<std::collections::HashMap<String, embargo_store::Ts>>,
 }
 
 impl std::fmt::Debug for Inner {
@@ -74,11 +76,30 @@ impl AppState {
             secure_cookies,
             access_log,
             instance_id: format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple()),
+            token_touches: std::sync::Mutex::new(std::collections::HashMap::new()),
         }))
     }
 
     pub fn now(&self) -> embargo_store::Ts {
         self.clock.now()
+    }
+
+    /// True when this instance should record a use of `token_id` now (at most once a minute).
+    pub fn claim_token_touch(&self, token_id: &str, now: embargo_store::Ts) -> bool {
+        let Ok(mut map) = self.token_touches.lock() else {
+            return false;
+        };
+        if map
+            .get(token_id)
+            .is_some_and(|last| now - *last < chrono::Duration::minutes(1))
+        {
+            return false;
+        }
+        if map.len() > 10_000 {
+            map.retain(|_, last| now - *last < chrono::Duration::minutes(1));
+        }
+        map.insert(token_id.to_owned(), now);
+        true
     }
 }
 

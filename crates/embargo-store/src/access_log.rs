@@ -85,3 +85,12 @@ pub async fn hash_ips_before(
     }
     Ok(changed)
 }
+
+/// Deletes entries older than `cutoff`; returns how many.
+pub async fn delete_before(db: &impl ConnectionTrait, cutoff: Ts) -> Result<u64, StoreError> {
+    Ok(access_log::Entity::delete_many()
+        .filter(access_log::Column::At.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}

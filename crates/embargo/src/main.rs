@@ -118,6 +118,12 @@ enum AdminCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Turn off a user's two-factor authentication (lost device) and end their sessions.
+    Reset2fa {
+        #[command(flatten)]
+        data: DataArgs,
+        email: String,
+    },
     /// Create an API token for a user and print it once.
     CreateToken {
         #[command(flatten)]
@@ -168,7 +174,15 @@ fn load_config(
     )?)
 }
 
-fn init_logging(config: &Config, default: &str) {
+/// Logs go to stderr. The server writes through a background thread (`background`), so a slow
+/// terminal or pipe never stalls a request; keep the returned guard alive, dropping it flushes
+/// what is queued. One-shot commands write directly.
+fn init_logging(
+    config: &Config,
+    default: &str,
+    background: bool,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("EMBARGO_LOG")
         .or_else(|_| {
@@ -179,15 +193,28 @@ fn init_logging(config: &Config, default: &str) {
             })
         })
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
+    let (writer, guard) = if background {
+        let (w, g) = tracing_appender::non_blocking(std::io::stderr());
+        (
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(w),
+            Some(g),
+        )
+    } else {
+        (
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr),
+            None,
+        )
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_ansi(ansi)
+        .with_writer(writer);
     match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.init(),
     }
+    guard
 }
 
 fn main() -> ExitCode {
@@ -219,7 +246,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             log_format,
         } => {
             let config = load_config(&data, listen, log_format)?;
-            init_logging(&config, "");
+            let _log = init_logging(&config, "", true);
             let running =
                 embargo_app::serve::start(config, Arc::new(embargo_app::clock::SystemClock))
                     .await?;
@@ -235,7 +262,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Migrate { data } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _log = init_logging(&config, "warn", false);
             let (store, _) = embargo_app::serve::open(&config).await?;
             println!(
                 "Database at schema version {}.",
@@ -254,7 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify { data },
         } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _log = init_logging(&config, "warn", false);
             let (store, _) = embargo_app::serve::open(&config).await?;
             match embargo_store::audit::verify(store.conn()).await? {
                 embargo_store::audit::Verdict::Intact { entries } => {
@@ -269,7 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Backup { data, path } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _log = init_logging(&config, "warn", false);
             let url = config.effective_database_url();
             if url.starts_with("postgres") {
                 println!("PostgreSQL is backed up with its own tool, for example:");

@@ -188,3 +188,36 @@ pub async fn reset_link(
     txn.commit().await?;
     Ok(setup_url(public_url, &token))
 }
+
+/// Turns off a user's second factor (a lost device) and ends their sessions.
+pub async fn reset_second_factor(
+    store: &Store,
+    user_id: i64,
+    actor: &Actor,
+    now: Ts,
+) -> AppResult<()> {
+    let txn = store.begin().await?;
+    user::by_id(&txn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    user::update(&txn, user_id, now, |m| {
+        m.totp_enabled_at = sea_orm::Set(None);
+        m.totp_secret = sea_orm::Set(None);
+        m.totp_last_step = sea_orm::Set(None);
+    })
+    .await?;
+    user::replace_recovery_codes(&txn, user_id, &[], now).await?;
+    session::delete_for_user(&txn, user_id, None).await?;
+    audit::record(
+        &txn,
+        &actor.id,
+        &actor.ip,
+        "user.totp_reset",
+        &format!("user:{user_id}"),
+        json!({}),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

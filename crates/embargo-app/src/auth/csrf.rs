@@ -46,6 +46,33 @@ struct WithToken<T> {
     inner: T,
 }
 
+/// The token a form from this browser must carry: the session's, or before login the
+/// double-submit cookie's.
+pub async fn expected_token(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<String>, AppError> {
+    Ok(match current_session(state, headers).await? {
+        Some((s, _)) => Some(s.csrf_token),
+        None => read_cookie(headers, csrf_cookie_name(state)).map(str::to_owned),
+    })
+}
+
+/// Checks a form token against [`expected_token`].
+pub async fn verify_token(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    given: &str,
+) -> Result<(), AppError> {
+    match expected_token(state, headers).await? {
+        Some(e) if !given.is_empty() && crate::auth::same(&e, given) => Ok(()),
+        _ => Err(AppError::Forbidden(
+            "the form has expired or was not sent from this site; reload the page and try again"
+                .into(),
+        )),
+    }
+}
+
 /// A form whose `csrf_token` field has been checked.
 pub struct CsrfForm<T>(pub T);
 
@@ -53,16 +80,9 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for CsrfForm<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let expected = match current_session(state, req.headers()).await? {
-            Some((s, _)) => Some(s.csrf_token),
-            None => read_cookie(req.headers(), csrf_cookie_name(state)).map(str::to_owned),
-        };
+        let headers = req.headers().clone();
         let Form(form) = Form::<WithToken<T>>::from_request(req, state).await?;
-        match expected {
-            Some(e) if !form.csrf_token.is_empty() && crate::auth::same(&e, &form.csrf_token) => Ok(CsrfForm(form.inner)),
-            _ => Err(AppError::Forbidden(
-                "the form has expired or was not sent from this site; reload the page and try again".into(),
-            )),
-        }
+        verify_token(state, &headers, &form.csrf_token).await?;
+        Ok(CsrfForm(form.inner))
     }
 }

@@ -91,11 +91,18 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<ApiCaller, 
     }
     let role: Role = u.role.parse().map_err(|_| AppError::Unauthorized)?;
     let scope: TokenScope = t.scope.parse().map_err(|_| AppError::Unauthorized)?;
-    // Recorded at most once a minute so reads stay read-only under load.
+    // Recorded at most once a minute per token and instance, off the request path: a burst
+    // of calls with a fresh token must not turn into a burst of writes.
     if t.last_used_at
         .is_none_or(|l| now - l >= chrono::Duration::minutes(1))
+        && state.claim_token_touch(&t.id, now)
     {
-        token::mark_used(db, &t.id, now).await?;
+        let (store, id) = (state.store.clone(), t.id.clone());
+        tokio::spawn(async move {
+            if let Err(e) = token::mark_used(store.conn(), &id, now).await {
+                tracing::warn!(token = %id, error = %e, "recording token use failed");
+            }
+        });
     }
     Ok(ApiCaller {
         user: u,

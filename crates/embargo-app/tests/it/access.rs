@@ -169,6 +169,54 @@ fn matrix(dummy: i64) -> Vec<(&'static str, &'static str, String, &'static [Who]
             EVERYONE,
         ),
         ("GET", "/api/v1/programs", "/api/v1/programs".into(), TEAM),
+        (
+            "GET",
+            "/p/{slug}/report",
+            "/p/obserae/report".into(),
+            EVERYONE,
+        ),
+        (
+            "POST",
+            "/p/{slug}/report",
+            "/p/obserae/report".into(),
+            EVERYONE,
+        ),
+        (
+            "POST",
+            "/api/v1/programs/{slug}/reports",
+            "/api/v1/programs/obserae/reports".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/track/{secret}",
+            "/track/not-a-real-secret".into(),
+            &[],
+        ), // only with the case's secret
+        (
+            "POST",
+            "/track/{secret}/messages",
+            "/track/not-a-real-secret/messages".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/track/{secret}/withdraw",
+            "/track/not-a-real-secret/withdraw".into(),
+            &[],
+        ),
+        (
+            "GET",
+            "/api/v1/programs/{slug}/cases",
+            "/api/v1/programs/obserae/cases".into(),
+            ADMINS,
+        ), // and obserae's members
+        (
+            "GET",
+            "/api/v1/cases/{reference}",
+            "/api/v1/cases/NOPE-2026-0001".into(),
+            &[],
+        ), // exists only for its program's team
         ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
         ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
         (

@@ -8,4 +8,5 @@ mod hardening;
 mod harness;
 mod ops;
 mod programs;
+mod reports;
 mod tokens;

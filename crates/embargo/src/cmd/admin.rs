@@ -12,7 +12,7 @@ async fn open(
     data: &DataArgs,
 ) -> anyhow::Result<(embargo_app::config::Config, embargo_store::Store)> {
     let config = load_config(data, None, None)?;
-    init_logging(&config, "warn");
+    let _ = init_logging(&config, "warn", false);
     let (store, _) = embargo_app::serve::open(&config).await?;
     Ok((config, store))
 }
@@ -124,6 +124,17 @@ pub async fn run(command: AdminCommand) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+        }
+        AdminCommand::Reset2fa { data, email } => {
+            let (_, store) = open(&data).await?;
+            let u = admin::find(&store, &email).await.map_err(err)?;
+            admin::reset_second_factor(&store, u.id, &Actor::cli(), now())
+                .await
+                .map_err(err)?;
+            println!(
+                "Two-factor authentication is off for {}; their sessions were ended. They can enrol again from their account page.",
+                u.email
+            );
         }
         AdminCommand::CreateToken {
             data,

@@ -83,7 +83,7 @@ pub async fn run(command: ProgramCommand) -> anyhow::Result<ExitCode> {
             default,
         } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _ = init_logging(&config, "warn", false);
             let (store, _) = embargo_app::serve::open(&config).await?;
             let src = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -104,7 +104,7 @@ pub async fn run(command: ProgramCommand) -> anyhow::Result<ExitCode> {
         }
         ProgramCommand::Update { data, slug, file } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _ = init_logging(&config, "warn", false);
             let (store, _) = embargo_app::serve::open(&config).await?;
             let src = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
@@ -124,7 +124,7 @@ pub async fn run(command: ProgramCommand) -> anyhow::Result<ExitCode> {
         }
         ProgramCommand::List { data } => {
             let config = load_config(&data, None, None)?;
-            init_logging(&config, "warn");
+            let _ = init_logging(&config, "warn", false);
             let (store, _) = embargo_app::serve::open(&config).await?;
             println!("{:<24} {:<32} {:<9} DEFAULT", "SLUG", "NAME", "REVISION");
             for p in embargo_store::program::list(store.conn()).await? {

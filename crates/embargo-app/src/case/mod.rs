@@ -1,0 +1,5 @@
+//! Cases after intake: the sealed case opened for display, SLA clocks from the timeline,
+//! state transitions, messages; the team's queue and case page, and the case API.
+
+pub mod api;
+pub mod service;

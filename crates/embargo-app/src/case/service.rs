@@ -1,0 +1,305 @@
+//! Case logic shared by the reporter's tracking page, the team's pages and the API: opening
+//! the sealed fields, the SLA clocks from the timeline, transitions and messages. Every change
+//! writes its timeline event and audit entry in the same transaction.
+
+use embargo_domain::case::{Actor, CaseState, TransitionInput, transition};
+use embargo_domain::policy::{Policy, Severity};
+use embargo_domain::sla::{self, EventKind, SlaReport};
+use embargo_store::{Store, Ts, case, program};
+use serde_json::json;
+
+use crate::audit;
+use crate::error::{AppError, AppResult};
+use crate::keys::Keys;
+use crate::report::intake::{StoredReport, StoredReporter, sealing_context};
+
+/// A case with its sealed parts opened.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    pub row: case::Case,
+    pub state: CaseState,
+    pub title: String,
+    pub report: StoredReport,
+    pub reporter: StoredReporter,
+}
+
+fn open_text(keys: &Keys, sealed: &str, reference: &str, part: &str) -> AppResult<String> {
+    keys.open(sealed, &sealing_context(reference, part))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .map_err(|e| AppError::internal(anyhow::anyhow!("case {reference} {part}: {e}")))
+}
+
+pub fn open(keys: &Keys, row: case::Case) -> AppResult<CaseView> {
+    let r = row.reference.clone();
+    let state = row
+        .state
+        .parse::<CaseState>()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let title = open_text(keys, &row.title, &r, "title")?;
+    let report = serde_json::from_str(&open_text(keys, &row.report, &r, "report")?)
+        .map_err(AppError::internal)?;
+    let reporter = serde_json::from_str(&open_text(keys, &row.reporter, &r, "reporter")?)
+        .map_err(AppError::internal)?;
+    Ok(CaseView {
+        row,
+        state,
+        title,
+        report,
+        reporter,
+    })
+}
+
+pub fn open_message(keys: &Keys, reference: &str, m: &case::Message) -> AppResult<String> {
+    open_text(keys, &m.body, reference, "message")
+}
+
+/// The timeline kind under which a clock event is stored.
+pub fn clock_kind(e: &EventKind) -> String {
+    match e {
+        EventKind::Received { .. } => "received".into(),
+        EventKind::Acknowledged => "clock:acknowledged".into(),
+        EventKind::Assessed => "clock:assessed".into(),
+        EventKind::StatusUpdateSent => "clock:status_update_sent".into(),
+        EventKind::SeveritySet(s) => format!("clock:severity:{}", s.label().to_lowercase()),
+        EventKind::FixReleased => "clock:fix_released".into(),
+        EventKind::Published => "clock:published".into(),
+        EventKind::Paused => "clock:paused".into(),
+        EventKind::Resumed => "clock:resumed".into(),
+    }
+}
+
+fn parse_clock(kind: &str, detail: &str) -> Option<EventKind> {
+    Some(match kind {
+        "received" => EventKind::Received {
+            channel: serde_json::from_str::<serde_json::Value>(detail)
+                .ok()
+                .and_then(|v| v["channel"].as_str().map(str::to_owned)),
+        },
+        "clock:acknowledged" => EventKind::Acknowledged,
+        "clock:assessed" => EventKind::Assessed,
+        "clock:status_update_sent" => EventKind::StatusUpdateSent,
+        "clock:fix_released" => EventKind::FixReleased,
+        "clock:published" => EventKind::Published,
+        "clock:paused" => EventKind::Paused,
+        "clock:resumed" => EventKind::Resumed,
+        k => {
+            let sev = match k.strip_prefix("clock:severity:")? {
+                "low" => Severity::Low,
+                "medium" => Severity::Medium,
+                "high" => Severity::High,
+                "critical" => Severity::Critical,
+                _ => return None,
+            };
+            EventKind::SeveritySet(sev)
+        }
+    })
+}
+
+pub fn to_jiff(t: Ts) -> jiff::Timestamp {
+    jiff::Timestamp::from_microsecond(t.timestamp_micros()).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// The SLA clocks of a case at `now`.
+pub fn clocks(policy: &Policy, events: &[case::Event], now: Ts) -> AppResult<SlaReport> {
+    let cal = embargo_domain::calendar::BusinessCalendar::from_spec(&policy.calendar)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let evs: Vec<sla::Event> = events
+        .iter()
+        .filter_map(|e| {
+            parse_clock(&e.kind, &e.detail).map(|kind| sla::Event {
+                at: to_jiff(e.at),
+                kind,
+            })
+        })
+        .collect();
+    sla::evaluate(policy, &cal, &evs, to_jiff(now))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
+}
+
+/// A deadline in the program's time zone, as people read it.
+pub fn local_time(policy: &Policy, t: jiff::Timestamp) -> String {
+    t.to_zoned(policy.calendar.time_zone.zone.clone())
+        .strftime("%A %-d %B %Y, %H:%M %Z")
+        .to_string()
+}
+
+/// Loads a case and its program's policy.
+pub async fn load(
+    store: &Store,
+    keys: &Keys,
+    row: case::Case,
+) -> AppResult<(CaseView, program::Program, Policy)> {
+    let prog = program::by_id(store.conn(), row.program_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let policy = crate::program::service::policy_of(&prog)?;
+    Ok((open(keys, row)?, prog, policy))
+}
+
+/// Who changes a case, for the timeline and the audit log.
+#[derive(Debug, Clone)]
+pub struct ChangeBy {
+    pub actor: Actor,
+    /// `user:3`, `reporter`, …
+    pub id: String,
+    pub ip: String,
+}
+
+/// Moves a case to `to`, if the transition is allowed and the case is still at
+/// `expected_version`. Records the timeline (with the clock events the change implies) and
+/// the audit entry in the same transaction.
+pub async fn change_state(
+    store: &Store,
+    view: &CaseView,
+    to: CaseState,
+    input: TransitionInput,
+    expected_version: i32,
+    by: &ChangeBy,
+    now: Ts,
+) -> AppResult<case::Case> {
+    let input = match view
+        .row
+        .previous_state
+        .as_deref()
+        .and_then(|p| p.parse().ok())
+    {
+        Some(prev) if input.previous.is_none() => input.previous(prev),
+        _ => input,
+    };
+    let effect =
+        transition(view.state, to, &input).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let txn = store.begin().await?;
+    let previous = (to == CaseState::NeedsInfo).then(|| view.state.as_str().to_owned());
+    let updated = case::update(&txn, view.row.id, expected_version, now, |m| {
+        m.state = sea_orm::Set(to.as_str().to_owned());
+        if to == CaseState::NeedsInfo {
+            m.previous_state = sea_orm::Set(previous.clone());
+        }
+    })
+    .await?;
+    let detail = json!({ "from": view.state.as_str(), "to": to.as_str(), "reason": effect.reason, "duplicate_of": effect.duplicate_of.as_ref().map(ToString::to_string) });
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        "state_changed",
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    for e in &effect.events {
+        case::add_event(&txn, view.row.id, &by.id, &clock_kind(e), "{}", now).await?;
+    }
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        "case.state_changed",
+        &format!("case:{}", view.row.reference),
+        json!({ "from": view.state.as_str(), "to": to.as_str() }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// A message to add to a case.
+#[derive(Debug, Clone, Copy)]
+pub struct Post<'a> {
+    pub body: &'a str,
+    /// `thread` (the reporter sees it) or `internal` (team only).
+    pub visibility: &'a str,
+    /// `web`, `api`, `email`.
+    pub via: &'a str,
+    pub user_id: Option<i64>,
+}
+
+/// Adds a message to the thread or an internal note.
+pub async fn post_message(
+    store: &Store,
+    keys: &Keys,
+    view: &CaseView,
+    post: Post<'_>,
+    by: &ChangeBy,
+    now: Ts,
+) -> AppResult<()> {
+    let Post {
+        body,
+        visibility,
+        via,
+        user_id,
+    } = post;
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(AppError::validation("body", "the message is empty"));
+    }
+    if body.chars().count() > crate::report::intake::MAX_FIELD_CHARS {
+        return Err(AppError::validation(
+            "body",
+            "the message is too long; attach longer material as a file",
+        ));
+    }
+    let reference = &view.row.reference;
+    let author = match by.actor {
+        Actor::Reporter => "reporter",
+        Actor::Team => "team",
+    };
+    let txn = store.begin().await?;
+    case::add_message(
+        &txn,
+        case::NewMessage {
+            case_id: view.row.id,
+            author,
+            author_user_id: user_id,
+            visibility,
+            body_sealed: &keys.seal(body.as_bytes(), &sealing_context(reference, "message")),
+            via,
+        },
+        now,
+    )
+    .await?;
+    let tokens: Vec<String> = crate::report::intake::words(body)
+        .iter()
+        .map(|w| keys.blind("word", w))
+        .collect();
+    case::index_tokens(&txn, view.row.id, &tokens).await?;
+    let kind = if visibility == "internal" {
+        "note"
+    } else {
+        "message"
+    };
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        kind,
+        &json!({ "author": author }).to_string(),
+        now,
+    )
+    .await?;
+    // A team reply on the thread is a status update for the clocks.
+    if author == "team" && visibility == "thread" {
+        case::add_event(
+            &txn,
+            view.row.id,
+            &by.id,
+            &clock_kind(&EventKind::StatusUpdateSent),
+            "{}",
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        &format!("case.{kind}_added"),
+        &format!("case:{reference}"),
+        json!({}),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

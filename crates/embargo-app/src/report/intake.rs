@@ -1,0 +1,462 @@
+//! Intake: validates a report against its program's policy, stores the raw submission and the
+//! case (sealed) in one transaction, and returns the case reference and the tracking link.
+//!
+//! For the web form and the API the raw submission and the case commit together: either both
+//! exist, or the client got an error and still holds its input. (E-mail, whose parsing can
+//! fail, stores the raw message first and processes it afterwards.)
+
+use std::collections::BTreeMap;
+
+use embargo_domain::account::Email;
+use embargo_domain::policy::{Policy, ReportField, StandardField};
+use embargo_store::{Store, Ts, case, program, sha256_hex, submission};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use crate::audit;
+use crate::auth::random_token;
+use crate::error::{AppError, AppResult};
+use crate::keys::Keys;
+use crate::report::sniff::{clean_filename, sniff};
+
+/// Largest single text field.
+pub const MAX_FIELD_CHARS: usize = 100_000;
+/// Total attachment bytes per report, unless the policy says otherwise.
+pub const DEFAULT_ATTACHMENT_BYTES: usize = 25 * 1024 * 1024;
+pub const MAX_ATTACHMENTS: usize = 10;
+/// Reports accepted per reporter e-mail address per hour.
+pub const REPORTS_PER_ADDRESS_PER_HOUR: u64 = 10;
+
+/// One input of the form, derived from the policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormField {
+    /// `title`, a standard field's kebab-case name, or `custom:<id>`.
+    pub id: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub required: bool,
+    pub multiline: bool,
+}
+
+fn standard_id(f: StandardField) -> String {
+    serde_json::to_value(f)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn field_id(f: &ReportField) -> Option<String> {
+    match (&f.field, &f.custom) {
+        (Some(s), _) => Some(standard_id(*s)),
+        (None, Some(c)) => Some(format!("custom:{c}")),
+        _ => None,
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// The fields the intake asks for: a title, then the policy's fields in order (a description
+/// is always asked for: a report without one cannot be triaged).
+pub fn form_fields(policy: &Policy) -> Vec<FormField> {
+    let mut out = vec![FormField {
+        id: "title".into(),
+        label: "Title".into(),
+        help: Some(
+            "One line that names the problem, e.g. \"SQL injection in the login form\".".into(),
+        ),
+        required: true,
+        multiline: false,
+    }];
+    let fields = &policy.report.fields;
+    if !fields
+        .iter()
+        .any(|f| f.field == Some(StandardField::Description))
+    {
+        out.push(FormField {
+            id: "description".into(),
+            label: "Description".into(),
+            help: None,
+            required: true,
+            multiline: true,
+        });
+    }
+    for f in fields {
+        let Some(id) = field_id(f) else { continue };
+        let single_line = matches!(
+            f.field,
+            Some(
+                StandardField::AffectedVersion
+                    | StandardField::CvssVector
+                    | StandardField::CreditName
+            )
+        );
+        out.push(FormField {
+            required: f.required || f.field == Some(StandardField::Description),
+            label: capitalised(&f.display_label()),
+            help: f.help.clone(),
+            multiline: !single_line,
+            id,
+        });
+    }
+    out
+}
+
+/// An uploaded file.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub data: Vec<u8>,
+}
+
+/// A report as submitted (web form or API).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportInput {
+    /// Field id → text (ids as in [`form_fields`], including `title`).
+    pub fields: BTreeMap<String, String>,
+    /// Where we may write to the reporter (optional: the tracking link works without it).
+    #[serde(default)]
+    pub contact_email: Option<String>,
+    /// The reporter's OpenPGP public key (ASCII-armoured), for encrypted replies.
+    #[serde(default)]
+    pub reporter_pgp_key: Option<String>,
+    #[serde(skip)]
+    pub attachments: Vec<Upload>,
+}
+
+/// One problem with a submission, by field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+fn err(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
+/// Checks a submission against the policy; returns every problem, by field.
+pub fn validate(policy: &Policy, input: &ReportInput) -> Vec<FieldError> {
+    let fields = form_fields(policy);
+    let mut errors = Vec::new();
+    for (k, v) in &input.fields {
+        if !fields.iter().any(|f| &f.id == k) {
+            let allowed: Vec<&str> = fields.iter().map(|f| f.id.as_str()).collect();
+            errors.push(err(
+                k,
+                format!(
+                    "unknown field `{k}`; this program asks for: {}",
+                    allowed.join(", ")
+                ),
+            ));
+        } else if v.chars().count() > MAX_FIELD_CHARS {
+            errors.push(err(k, format!("too long: at most {MAX_FIELD_CHARS} characters (attach longer material as a file)")));
+        }
+    }
+    for f in &fields {
+        let value = input.fields.get(&f.id).map(|v| v.trim()).unwrap_or("");
+        if f.required && value.is_empty() {
+            errors.push(err(&f.id, format!("{} is required", f.label)));
+        }
+    }
+    if let Some(t) = input.fields.get("title")
+        && t.chars().count() > 200
+    {
+        errors.push(err("title", "the title is longer than 200 characters"));
+    }
+    if let Some(v) = input
+        .fields
+        .get("cvss-vector")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+    {
+        match embargo_domain::cvss::parse(v) {
+            Err(e) => errors.push(err("cvss-vector", e.to_string())),
+            Ok(c) => {
+                if let Err(e) = embargo_domain::cvss::check_against_policy(&c, &policy.severity) {
+                    errors.push(err("cvss-vector", e.to_string()));
+                }
+            }
+        }
+    }
+    if let Some(e) = input
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        && let Err(problem) = Email::parse(e)
+    {
+        errors.push(err("contact_email", problem.to_string()));
+    }
+    if let Some(k) = input
+        .reporter_pgp_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        && (!k.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+            || !k.contains("-----END PGP PUBLIC KEY BLOCK-----"))
+    {
+        errors.push(err(
+            "reporter_pgp_key",
+            "paste an ASCII-armoured OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK----- …)",
+        ));
+    }
+    if input.attachments.len() > MAX_ATTACHMENTS {
+        errors.push(err(
+            "attachments",
+            format!("at most {MAX_ATTACHMENTS} files"),
+        ));
+    }
+    let total: usize = input.attachments.iter().map(|a| a.data.len()).sum();
+    if total > DEFAULT_ATTACHMENT_BYTES {
+        errors.push(err(
+            "attachments",
+            format!(
+                "attachments total {} MB; the limit is {} MB",
+                total / (1024 * 1024),
+                DEFAULT_ATTACHMENT_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    errors
+}
+
+/// What the reporter keeps after submitting.
+#[derive(Debug, Clone, Serialize)]
+pub struct Submitted {
+    pub reference: String,
+    /// The private tracking secret (only its hash is stored).
+    pub tracking_secret: String,
+}
+
+/// The sealed report as stored in `cases.report`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredReport {
+    pub fields: BTreeMap<String, String>,
+}
+
+/// The sealed reporter contact details as stored in `cases.reporter`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredReporter {
+    pub email: Option<String>,
+    pub pgp_key: Option<String>,
+    pub credit: Option<String>,
+}
+
+/// Lower-cased words of 2–40 characters: what the blind search index holds.
+pub fn words(text: &str) -> Vec<String> {
+    let mut w: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| (2..=40).contains(&w.chars().count()))
+        .map(str::to_lowercase)
+        .collect();
+    w.sort();
+    w.dedup();
+    w.truncate(5000);
+    w
+}
+
+pub fn sealing_context(reference: &str, part: &str) -> String {
+    format!("case:{reference}:{part}")
+}
+
+/// Where a submission came from.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    /// `web`, `api` or `email`.
+    pub channel: &'static str,
+    /// Audit actor: `anonymous`, or the API caller.
+    pub actor: String,
+    pub ip: String,
+}
+
+/// Stores a valid submission as a new case; returns its reference and tracking secret.
+pub async fn submit(
+    store: &Store,
+    keys: &Keys,
+    prog: &program::Program,
+    input: ReportInput,
+    origin: &Origin,
+    now: Ts,
+) -> AppResult<Submitted> {
+    let (channel, actor, ip) = (origin.channel, origin.actor.as_str(), origin.ip.as_str());
+    let email = input
+        .contact_email
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .and_then(|e| Email::parse(e).ok());
+    let email_hash = email.as_ref().map(|e| keys.blind("email", e.as_str()));
+    if let Some(h) = &email_hash {
+        let recent = recent_reports_by_address(store, h, now).await?;
+        if recent >= REPORTS_PER_ADDRESS_PER_HOUR {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: 3600,
+            });
+        }
+    }
+    let raw = json!({
+        "fields": input.fields,
+        "contact_email": input.contact_email,
+        "reporter_pgp_key": input.reporter_pgp_key,
+        "attachments": input.attachments.iter().map(|a| json!({ "filename": a.filename, "size": a.data.len(), "sha256": sha256_hex(&a.data) })).collect::<Vec<_>>(),
+    })
+    .to_string();
+    let year = chrono::Datelike::year(&now);
+    let tracking_secret = random_token(32);
+
+    let txn = store.begin().await?;
+    let sub = submission::insert(
+        &txn,
+        Some(prog.id),
+        channel,
+        &keys.seal(raw.as_bytes(), "submission"),
+        raw.len() as i64,
+        now,
+    )
+    .await?;
+    let number = case::next_number(&txn, prog.id, year).await?;
+    let prefix = embargo_domain::case::CaseRef::prefix_from_slug(&prog.slug)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
+    let reference = embargo_domain::case::CaseRef::new(
+        &prefix,
+        u16::try_from(year).unwrap_or(2000),
+        u32::try_from(number).unwrap_or(u32::MAX),
+    )
+    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?
+    .to_string();
+    let title = input
+        .fields
+        .get("title")
+        .map(|t| t.trim().to_owned())
+        .unwrap_or_default();
+    let credit = input
+        .fields
+        .get("credit-name")
+        .map(|c| c.trim().to_owned())
+        .filter(|c| !c.is_empty());
+    let report = serde_json::to_string(&StoredReport {
+        fields: input.fields.clone(),
+    })
+    .map_err(AppError::internal)?;
+    let reporter = serde_json::to_string(&StoredReporter {
+        email: email.as_ref().map(ToString::to_string),
+        pgp_key: input.reporter_pgp_key.clone(),
+        credit,
+    })
+    .map_err(AppError::internal)?;
+    let c = case::create(
+        &txn,
+        case::NewCase {
+            program_id: prog.id,
+            reference: &reference,
+            state: embargo_domain::case::CaseState::New.as_str(),
+            title_sealed: &keys.seal(title.as_bytes(), &sealing_context(&reference, "title")),
+            report_sealed: &keys.seal(report.as_bytes(), &sealing_context(&reference, "report")),
+            reporter_sealed: &keys.seal(
+                reporter.as_bytes(),
+                &sealing_context(&reference, "reporter"),
+            ),
+            reporter_email_hash: email_hash.as_deref(),
+            tracking_hash: &sha256_hex(tracking_secret.as_bytes()),
+            channel,
+            severity: None,
+        },
+        now,
+    )
+    .await?;
+    for a in &input.attachments {
+        let name = clean_filename(&a.filename);
+        case::add_attachment(
+            &txn,
+            case::NewAttachment {
+                case_id: c.id,
+                message_id: None,
+                filename_sealed: &keys.seal(
+                    name.as_bytes(),
+                    &sealing_context(&reference, "attachment-name"),
+                ),
+                content_type: sniff(&a.data),
+                size: a.data.len() as i64,
+                sha256: &sha256_hex(&a.data),
+                data_sealed: keys.seal_bytes(&a.data, &sealing_context(&reference, "attachment")),
+            },
+            now,
+        )
+        .await?;
+    }
+    let text: String = input.fields.values().cloned().collect::<Vec<_>>().join(" ");
+    let tokens: Vec<String> = words(&format!("{text} {reference}"))
+        .iter()
+        .map(|w| keys.blind("word", w))
+        .collect();
+    case::index_tokens(&txn, c.id, &tokens).await?;
+    case::add_event(
+        &txn,
+        c.id,
+        actor,
+        "received",
+        &json!({ "channel": channel }).to_string(),
+        now,
+    )
+    .await?;
+    submission::mark_processed(&txn, sub.id, c.id, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        ip,
+        "case.created",
+        &format!("case:{reference}"),
+        json!({ "program": prog.slug, "channel": channel, "attachments": input.attachments.len() }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Submitted {
+        reference,
+        tracking_secret,
+    })
+}
+
+async fn recent_reports_by_address(store: &Store, email_hash: &str, now: Ts) -> AppResult<u64> {
+    use embargo_store::{ConnectionTrait, stmt};
+    let db = store.conn();
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM cases WHERE reporter_email_hash = $1 AND received_at > $2",
+            [email_hash.into(), (now - chrono::Duration::hours(1)).into()],
+        ))
+        .await?;
+    Ok(row
+        .and_then(|r| r.try_get::<i64>("", "n").ok())
+        .unwrap_or(0)
+        .max(0) as u64)
+}
+
+/// Honest notices shown before submitting: the version looks unsupported, the text matches a
+/// non-qualifying category. The report can still be sent.
+pub fn notices(policy: &Policy, input: &ReportInput, today: jiff::civil::Date) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(v) = input
+        .fields
+        .get("affected-version")
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        && let Some(sv) = &policy.supported
+    {
+        let ans = embargo_domain::supported::evaluate(sv, v, today, None);
+        if matches!(ans.verdict, embargo_domain::supported::Verdict::Unsupported) {
+            out.push(ans.answer);
+        }
+    }
+    out
+}

@@ -1,0 +1,256 @@
+//! The reporter's tracking page, `/track/{secret}`: the case as the reporter sees it. The
+//! secret is the only credential (256 bits; only its hash is stored); a wrong or truncated one
+//! is a plain 404. The reporter never sees internal notes or anything of another case.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use embargo_domain::case::{CaseState, TransitionInput};
+use embargo_store::{case, sha256_hex};
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::case::service::{self, ChangeBy, Post};
+use crate::error::{AppError, AppResult};
+use crate::http::RequestCtx;
+use crate::page::{Chrome, render, render_status};
+use crate::state::AppState;
+
+pub struct ThreadItem {
+    pub from_reporter: bool,
+    pub at: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "report/track.html")]
+struct TrackPage {
+    chrome: Chrome,
+    secret: String,
+    reference: String,
+    program: String,
+    slug: String,
+    title: String,
+    status: &'static str,
+    explanation: &'static str,
+    next: Option<String>,
+    thread: Vec<ThreadItem>,
+    can_withdraw: bool,
+    open: bool,
+    version: i32,
+    error: Option<String>,
+}
+
+async fn find(state: &AppState, secret: &str) -> AppResult<case::Case> {
+    // Hashing first means the lookup time does not depend on how much of a secret matched.
+    case::by_tracking_hash(state.store.conn(), &sha256_hex(secret.as_bytes()))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn page(
+    state: &AppState,
+    secret: &str,
+    csrf: String,
+    error: Option<String>,
+    flash: Option<&'static str>,
+) -> AppResult<TrackPage> {
+    let row = find(state, secret).await?;
+    let (view, prog, policy) = service::load(&state.store, &state.keys, row).await?;
+    let now = state.now();
+    let events = case::events(state.store.conn(), view.row.id).await?;
+    let clocks = service::clocks(&policy, &events, now)?;
+    let next = clocks
+        .due_next
+        .and_then(|k| clocks.clocks.iter().find(|c| c.kind == k))
+        .and_then(|c| {
+            let deadline = c.deadline?;
+            let what = match c.kind {
+                embargo_domain::sla::ClockKind::Acknowledgement => {
+                    "We will acknowledge your report"
+                }
+                embargo_domain::sla::ClockKind::InitialAssessment => {
+                    "We will send you our initial assessment"
+                }
+                embargo_domain::sla::ClockKind::StatusUpdate => "We will send you a status update",
+                embargo_domain::sla::ClockKind::Resolution => "Our target for a fix is",
+            };
+            Some(format!(
+                "{what} by {}.",
+                service::local_time(&policy, deadline)
+            ))
+        });
+    let mut thread = Vec::new();
+    for m in case::messages(state.store.conn(), view.row.id, false).await? {
+        thread.push(ThreadItem {
+            from_reporter: m.author == "reporter",
+            at: m.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            body: service::open_message(&state.keys, &view.row.reference, &m)?,
+        });
+    }
+    let mut chrome = Chrome::new(format!("{} · {}", view.row.reference, prog.name), csrf);
+    chrome.flash = flash.map(str::to_owned);
+    Ok(TrackPage {
+        chrome,
+        secret: secret.to_owned(),
+        reference: view.row.reference.clone(),
+        program: prog.name,
+        slug: prog.slug,
+        title: view.title.clone(),
+        status: view.state.reporter_label(),
+        explanation: view.state.reporter_explanation(),
+        next: if view.state.is_open() { next } else { None },
+        thread,
+        can_withdraw: embargo_domain::case::allowed_targets(
+            view.state,
+            embargo_domain::case::Actor::Reporter,
+            None,
+        )
+        .contains(&CaseState::Withdrawn),
+        open: view.state.is_open(),
+        version: view.row.version,
+        error,
+    })
+}
+
+fn csrf_of(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> (String, Option<axum::http::HeaderValue>) {
+    use crate::auth::session::{cookie, csrf_cookie_name, read_cookie};
+    match read_cookie(headers, csrf_cookie_name(state)) {
+        Some(v) if v.len() >= 16 => (v.to_owned(), None),
+        _ => {
+            let v = crate::auth::random_token(24);
+            (
+                v.clone(),
+                Some(cookie(state, csrf_cookie_name(state), &v, "Strict")),
+            )
+        }
+    }
+}
+
+pub async fn get_track(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+) -> AppResult<Response> {
+    let (csrf, set) = csrf_of(&state, &headers);
+    let mut res = render(&page(&state, &secret, csrf, None, None).await?);
+    if let Some(c) = set {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    body: String,
+}
+
+fn reporter(ctx: &RequestCtx) -> ChangeBy {
+    ChangeBy {
+        actor: embargo_domain::case::Actor::Reporter,
+        id: "reporter".into(),
+        ip: ctx.client_ip.to_string(),
+    }
+}
+
+/// The reporter adds information. A case waiting on the reporter goes back to where it was.
+pub async fn post_track_message(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+    CsrfForm(f): CsrfForm<MessageForm>,
+) -> AppResult<Response> {
+    let row = find(&state, &secret).await?;
+    let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
+    let by = reporter(&ctx);
+    let post = Post {
+        body: &f.body,
+        visibility: "thread",
+        via: "web",
+        user_id: None,
+    };
+    match service::post_message(&state.store, &state.keys, &view, post, &by, state.now()).await {
+        Ok(()) => {}
+        Err(AppError::Validation { message, .. }) => {
+            let (csrf, _) = csrf_of(&state, &headers);
+            return Ok(render_status(
+                StatusCode::BAD_REQUEST,
+                &page(&state, &secret, csrf, Some(message), None).await?,
+            ));
+        }
+        Err(e) => return Err(e),
+    }
+    if view.state == CaseState::NeedsInfo
+        && let Some(prev) = view
+            .row
+            .previous_state
+            .as_deref()
+            .and_then(|p| p.parse::<CaseState>().ok())
+    {
+        let fresh = find(&state, &secret).await?;
+        let input = TransitionInput::reporter().previous(prev);
+        service::change_state(
+            &state.store,
+            &view,
+            prev,
+            input,
+            fresh.version,
+            &by,
+            state.now(),
+        )
+        .await?;
+    }
+    Ok(Redirect::to(&format!("/track/{secret}#thread")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn post_track_withdraw(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+    CsrfForm(f): CsrfForm<WithdrawForm>,
+) -> AppResult<Response> {
+    let row = find(&state, &secret).await?;
+    let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
+    let version = f.version.parse().unwrap_or(view.row.version);
+    let mut input = TransitionInput::reporter();
+    if !f.reason.trim().is_empty() {
+        input = input.reason(f.reason.trim());
+    }
+    match service::change_state(
+        &state.store,
+        &view,
+        CaseState::Withdrawn,
+        input,
+        version,
+        &reporter(&ctx),
+        state.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/track/{secret}")).into_response()),
+        Err(AppError::Conflict(m)) => {
+            let (csrf, _) = csrf_of(&state, &headers);
+            Ok(render_status(
+                StatusCode::CONFLICT,
+                &page(&state, &secret, csrf, Some(m), None).await?,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,424 @@
+//! Report intake (web form and API), the tracking page, the case API, and bad input.
+
+use base64::Engine;
+use reqwest::multipart;
+
+use crate::harness::{ADMIN, Client, TestApp, csrf_of};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../examples/policies/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+async fn with_program(app: &TestApp) {
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(
+        app.store(),
+        &example("network-security-appliance"),
+        "p.toml",
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .ok()
+    .unwrap();
+}
+
+async fn submit_form(
+    c: &Client,
+    fields: &[(&str, &str)],
+    files: Vec<(&str, Vec<u8>)>,
+    action: &str,
+) -> crate::harness::Resp {
+    let page = c.get("/p/obserae/report").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let mut form = multipart::Form::new()
+        .text("csrf_token", csrf_of(&page.text).unwrap())
+        .text("action", action.to_owned());
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    for (name, data) in files {
+        form = form.part(
+            "attachments",
+            multipart::Part::bytes(data).file_name(name.to_owned()),
+        );
+    }
+    c.send(
+        c.http
+            .post(format!("{}/p/obserae/report", c.base))
+            .header("origin", &c.base)
+            .multipart(form),
+    )
+    .await
+}
+
+const XSS: &str = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+
+#[tokio::test]
+async fn a_report_through_the_form_is_stored_sealed_and_tracked() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    with_program(&app).await;
+    let reporter = app.client();
+    let form = reporter.get("/p/obserae/report").await;
+    assert!(
+        form.text.contains("name=\"f:affected-version\""),
+        "the policy's fields are asked for"
+    );
+    assert!(
+        form.text.contains("enctype=\"multipart/form-data\"") && !form.text.contains("<script"),
+        "works without JavaScript"
+    );
+
+    // Missing required fields: refused with the field named, input kept.
+    let r = submit_form(&reporter, &[("f:title", "Only a title")], vec![], "send").await;
+    assert_eq!(r.status, 400);
+    assert!(r.text.contains("is required") && r.text.contains("Only a title"));
+
+    // A wrong CVSS vector is explained before anything is stored.
+    let fields = [
+        ("f:title", "Auth bypass in the admin API"),
+        (
+            "f:description",
+            "The /admin endpoint skips the session check. unique-word-zebra",
+        ),
+        ("f:affected-version", "0.9.1"),
+        ("f:reproduction", "curl -X POST /admin/users"),
+        ("contact_email", "researcher@example.net"),
+    ];
+
+    // "Check" shows notices and stores nothing.
+    let r = submit_form(&reporter, &fields, vec![], "check").await;
+    assert_eq!(r.status, 200);
+    let mut all = fields.to_vec();
+    all.push(("f:logs", XSS));
+    let r = submit_form(
+        &reporter,
+        &all,
+        vec![("poc.py", b"print('poc')\n".to_vec())],
+        "send",
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let reference = r.element("case-reference").unwrap();
+    assert!(
+        reference.starts_with("OBSERAE-") || reference.contains("-2026-"),
+        "{reference}"
+    );
+    let tracking = r.element("tracking-link").unwrap();
+    let track_path = tracking.strip_prefix(&app.url).unwrap().to_owned();
+
+    // The tracking page: status in plain words, what is due next, and no internals.
+    let t = reporter.get(&track_path).await;
+    assert_eq!(t.status, 200);
+    assert!(t.text.contains("Auth bypass in the admin API"));
+    assert!(t.element("case-status").is_some());
+    assert!(
+        t.element("due-next")
+            .unwrap_or_default()
+            .contains("acknowledge"),
+        "{}",
+        t.text
+    );
+    // A guessed or truncated secret is a plain 404.
+    assert_eq!(
+        reporter
+            .get(&track_path[..track_path.len() - 1])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        reporter
+            .get("/track/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .await
+            .status,
+        404
+    );
+
+    // The reporter adds information.
+    let r = reporter
+        .submit(
+            &track_path,
+            &format!("{track_path}/messages"),
+            &[("body", &format!("More detail {XSS}"))],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = reporter.get(&track_path).await;
+    assert!(
+        t.text.contains("More detail &lt;script&gt;")
+            || t.text.contains("More detail &#60;script&#62;"),
+        "rendered inert: {}",
+        t.text.split("thread").nth(2).unwrap_or("")
+    );
+    assert!(!t.text.contains("<script>alert"));
+
+    // The team reads it through the API; the report text is sealed in the database.
+    let token = app.token(ADMIN, "read").await;
+    let api = app.client();
+    let list = api
+        .get_bearer("/api/v1/programs/obserae/cases", &token)
+        .await;
+    assert_eq!(list.status, 200);
+    assert_eq!(list.json()[0]["reference"], reference.as_str());
+    let detail = api
+        .get_bearer(&format!("/api/v1/cases/{reference}"), &token)
+        .await
+        .json();
+    assert_eq!(detail["fields"]["logs"], XSS);
+    assert_eq!(detail["reporter_email"], "researcher@example.net");
+    assert_eq!(detail["messages"].as_array().unwrap().len(), 1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    app.store().backup_sqlite(&copy).await.unwrap();
+    let bytes = std::fs::read(&copy).unwrap();
+    for secret in [
+        "skips the session check",
+        "unique-word-zebra",
+        "researcher@example.net",
+        "print('poc')",
+        "More detail",
+        "Auth bypass",
+    ] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "`{secret}` is in the database in clear"
+        );
+    }
+    // ...yet the team's search finds it through the blind index.
+    let found = embargo_store::case::queue(
+        app.store().conn(),
+        &embargo_store::case::QueueFilter {
+            program_ids: vec![
+                embargo_store::program::by_slug(app.store().conn(), "obserae")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+            ],
+            tokens: vec![app.keys.blind("word", "zebra")],
+            limit: 10,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(found.0.len(), 1);
+
+    // Withdrawing from a stale form is told the case changed; a fresh one works.
+    let t = reporter.get(&track_path).await;
+    let csrf = csrf_of(&t.text).unwrap();
+    let r = reporter
+        .post_raw(
+            &format!("{track_path}/withdraw"),
+            &csrf,
+            &[("reason", "duplicate of mine"), ("version", "0")],
+        )
+        .await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    let version = t
+        .text
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let r = reporter
+        .post_raw(
+            &format!("{track_path}/withdraw"),
+            &csrf,
+            &[("reason", "no longer needed"), ("version", &version)],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = reporter.get(&track_path).await;
+    assert!(
+        !t.text.contains("/withdraw"),
+        "a withdrawn report cannot be withdrawn again"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_json_api_validates_and_answers_201() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    with_program(&app).await;
+    let c = app.client();
+    let url = format!("{}/api/v1/programs/obserae/reports", app.url);
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .json(&serde_json::json!({"fields": {"title": "x"}})),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"]["field"].is_string());
+    let r = c
+        .send(c.http.post(&url).json(
+            &serde_json::json!({"fields": {"title": "x", "description": "y", "nonsense": "z"}}),
+        ))
+        .await;
+    assert_eq!(r.json()["error"]["field"], "nonsense");
+    let r = c.send(c.http.post(&url).json(&serde_json::json!({"fields": {"title": "x", "description": "y", "affected-version": "1.0", "reproduction": "z"}, "surprise": 1}))).await;
+    assert_eq!(
+        r.status, 422,
+        "unknown top-level keys are refused: {}",
+        r.text
+    );
+    let body = serde_json::json!({
+        "fields": {"title": "Heap overflow", "description": "In the parser", "affected-version": "1.0", "reproduction": "run it"},
+        "attachments": [{"filename": "crash.bin", "content_base64": base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 3])}]
+    });
+    let r = c.send(c.http.post(&url).json(&body)).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert!(
+        r.json()["tracking_url"]
+            .as_str()
+            .unwrap()
+            .contains("/track/")
+    );
+    let r = c
+        .send(
+            c.http
+                .post(format!("{}/api/v1/programs/nope/reports", app.url))
+                .json(&body),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    // Over the size limit: 413, before anything is stored.
+    let huge = "A".repeat(41 * 1024 * 1024);
+    let r = c
+        .send(
+            c.http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(format!("{{\"fields\":{{\"title\":\"{huge}\"}}}}")),
+        )
+        .await;
+    assert_eq!(r.status, 413);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cvss_vectors_are_checked_and_explained() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(
+        app.store(),
+        &example("home-automation-integration"),
+        "p.toml",
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .ok()
+    .unwrap();
+    let c = app.client();
+    let url = format!("{}/api/v1/programs/spook/reports", app.url);
+    let send = |v: &str| {
+        let body = serde_json::json!({"fields": {"title": "T", "description": "D", "affected-version": "1.2.0", "proof-of-concept": "P", "cvss-vector": v}});
+        c.http.post(&url).json(&body)
+    };
+    for (vector, must_mention) in [
+        ("CVSS:3.1/AV:N", "AC"),
+        ("CVSS:3.1/AV:N/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "AV"),
+        ("CVSS:3.1/AV:N/AC:L/AT:N/PR:N/UI:N/S:U/C:H/I:H/A:H", "AT"),
+        ("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "AV"),
+        (
+            "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+            "3.1",
+        ),
+    ] {
+        let r = c.send(send(vector)).await;
+        assert_eq!(r.status, 400, "{vector}: {}", r.text);
+        assert_eq!(r.json()["error"]["field"], "cvss-vector");
+        let msg = r.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(msg.contains(must_mention), "{vector}: {msg}");
+    }
+    let r = c
+        .send(send("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cases_are_visible_only_to_their_program() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    with_program(&app).await;
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(
+        app.store(),
+        &example("home-automation-integration"),
+        "p.toml",
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .ok()
+    .unwrap();
+    let c = app.client();
+    let body = serde_json::json!({"fields": {"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"}});
+    let r = c
+        .send(
+            c.http
+                .post(format!("{}/api/v1/programs/obserae/reports", app.url))
+                .json(&body),
+        )
+        .await;
+    let reference = r.json()["reference"].as_str().unwrap().to_owned();
+    let _t = app.user("tri@example.org", "triager").await;
+    embargo_app::program::service::add_member(
+        app.store(),
+        "spook",
+        "tri@example.org",
+        "triager".parse().unwrap(),
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let other = app.token("tri@example.org", "read").await;
+    assert_eq!(
+        c.get_bearer(&format!("/api/v1/cases/{reference}"), &other)
+            .await
+            .status,
+        404,
+        "a triager of another program sees nothing"
+    );
+    assert_eq!(
+        c.get_bearer("/api/v1/programs/obserae/cases", &other)
+            .await
+            .status,
+        404
+    );
+    embargo_app::program::service::add_member(
+        app.store(),
+        "obserae",
+        "tri@example.org",
+        "triager".parse().unwrap(),
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        c.get_bearer(&format!("/api/v1/cases/{reference}"), &other)
+            .await
+            .status,
+        200
+    );
+    app.stop().await;
+}
