@@ -1,5 +1,5 @@
 //! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup,
-//! policy, program.
+//! policy, program, cvss.
 
 mod cmd;
 
@@ -75,6 +75,9 @@ enum Command {
     },
     /// Check and render policy files.
     Policy(cmd::policy::PolicyArgs),
+    /// Print the version, scores and severity of a CVSS vector, or exactly what is wrong with it
+    /// (exit code 2).
+    Cvss(cmd::cvss::CvssArgs),
     /// Add, update and list programs (each described by its policy.toml).
     Program {
         #[command(subcommand)]
@@ -119,6 +122,7 @@ enum AdminCommand {
         json: bool,
     },
     /// Turn off a user's two-factor authentication (lost device) and end their sessions.
+    #[command(name = "reset-2fa")]
     Reset2fa {
         #[command(flatten)]
         data: DataArgs,
@@ -333,6 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Policy(args) => cmd::policy::run(args),
+        Command::Cvss(args) => cmd::cvss::run(args),
         Command::Program { command } => cmd::program::run(command).await,
     }
 }

@@ -205,6 +205,9 @@ fn admin_commands_audit_verify_and_backup() {
     assert!(out.contains("/setup/"));
     let (code, _, _) = run(&["admin", "disable-user", "ops@example.org"], d);
     assert_ne!(code, 0, "the last admin cannot be disabled");
+    let (code, out, _) = run(&["admin", "reset-2fa", "ops@example.org"], d);
+    assert_eq!(code, 0);
+    assert!(out.contains("Two-factor authentication is off"), "{out}");
 
     let (code, out, _) = run(&["audit", "verify"], d);
     assert_eq!(code, 0, "{out}");
@@ -275,6 +278,8 @@ fn every_subcommand_has_help() {
         vec!["program", "add", "--help"],
         vec!["program", "update", "--help"],
         vec!["program", "list", "--help"],
+        vec!["cvss", "--help"],
+        vec!["admin", "reset-2fa", "--help"],
     ] {
         let (code, out, _) = run(&args, dir.path());
         assert_eq!(code, 0, "{args:?}");
@@ -344,4 +349,23 @@ fn programs_are_added_and_updated_from_policy_files() {
     assert!(out.contains("revision 2"), "{out}");
     let (_, out, _) = run(&["program", "list"], d);
     assert!(out.contains(&slug) && out.contains("yes"), "{out}");
+}
+
+#[test]
+fn cvss_prints_scores_or_exactly_what_is_wrong() {
+    let d = tempfile::tempdir().unwrap();
+    let (code, out, _) = run(
+        &[
+            "cvss",
+            "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+            "--json",
+        ],
+        d.path(),
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["base_score"], 9.8, "{out}");
+    let (code, _, err) = run(&["cvss", "CVSS:3.1/AV:N"], d.path());
+    assert_eq!(code, 2);
+    assert!(err.contains("AC"), "{err}");
 }
