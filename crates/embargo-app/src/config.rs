@@ -207,7 +207,7 @@ pub struct Overrides {
 }
 
 /// Environment variables that belong to tooling, not to the configuration.
-const NOT_CONFIG: &[&str] = &["EMBARGO_CONFIG", "EMBARGO_LOG"];
+const NOT_CONFIG: &[&str] = &["EMBARGO_CONFIG", "EMBARGO_LOG", "EMBARGO_BIN"];
 
 impl Config {
     /// Loads the layers. `file`: an explicit path must exist; the default `embargo.toml` in

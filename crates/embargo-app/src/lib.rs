@@ -138,6 +138,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/p/{slug}/policy", get(program::html::get_policy_page))
         .route("/p/{slug}/report", get(report::html::get_report_form))
+        .route("/cases", get(case::html::get_queue))
+        .route("/cases/{reference}", get(case::html::get_case))
+        .route("/cases/{reference}/state", post(case::html::post_state))
+        .route(
+            "/cases/{reference}/messages",
+            post(case::html::post_message),
+        )
+        .route(
+            "/cases/{reference}/severity",
+            post(case::html::post_severity),
+        )
+        .route("/cases/{reference}/assign", post(case::html::post_assign))
         .route("/track/{secret}", get(report::track::get_track))
         .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))
         .route(

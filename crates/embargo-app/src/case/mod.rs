@@ -2,4 +2,5 @@
 //! state transitions, messages; the team's queue and case page, and the case API.
 
 pub mod api;
+pub mod html;
 pub mod service;

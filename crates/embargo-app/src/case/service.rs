@@ -303,3 +303,110 @@ pub async fn post_message(
     txn.commit().await?;
     Ok(())
 }
+
+/// Sets the team's CVSS vector and the severity band it gives. Re-targets the resolution clock.
+pub async fn set_severity(
+    store: &Store,
+    view: &CaseView,
+    vector: &str,
+    policy: &Policy,
+    expected_version: i32,
+    by: &ChangeBy,
+    now: Ts,
+) -> AppResult<case::Case> {
+    let parsed = embargo_domain::cvss::parse(vector.trim())
+        .map_err(|e| AppError::validation("vector", e.to_string()))?;
+    embargo_domain::cvss::check_against_policy(&parsed, &policy.severity)
+        .map_err(|e| AppError::validation("vector", e.to_string()))?;
+    let band = parsed.severity;
+    let txn = store.begin().await?;
+    let updated = case::update(&txn, view.row.id, expected_version, now, |m| {
+        m.severity = sea_orm::Set(band.map(|b| b.label().to_lowercase()));
+    })
+    .await?;
+    let detail = json!({ "vector": parsed.vector, "score": parsed.base_score, "severity": band.map(|b| b.label()) });
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        "severity_set",
+        &detail.to_string(),
+        now,
+    )
+    .await?;
+    if let Some(b) = band {
+        case::add_event(
+            &txn,
+            view.row.id,
+            &by.id,
+            &clock_kind(&EventKind::SeveritySet(b)),
+            "{}",
+            now,
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        "case.severity_set",
+        &format!("case:{}", view.row.reference),
+        detail,
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Assigns the case to a team member (or nobody).
+pub async fn assign(
+    store: &Store,
+    view: &CaseView,
+    assignee: Option<i64>,
+    expected_version: i32,
+    by: &ChangeBy,
+    now: Ts,
+) -> AppResult<case::Case> {
+    let txn = store.begin().await?;
+    if let Some(uid) = assignee {
+        let allowed = match embargo_store::user::by_id(&txn, uid).await? {
+            Some(u) if u.role == "admin" => true,
+            Some(u) => program::role_of(&txn, view.row.program_id, u.id)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        if !allowed {
+            return Err(AppError::validation(
+                "assignee",
+                "assign to a member of this program",
+            ));
+        }
+    }
+    let updated = case::update(&txn, view.row.id, expected_version, now, |m| {
+        m.assignee_id = sea_orm::Set(assignee)
+    })
+    .await?;
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        "assigned",
+        &json!({ "assignee": assignee }).to_string(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        "case.assigned",
+        &format!("case:{}", view.row.reference),
+        json!({ "assignee": assignee }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

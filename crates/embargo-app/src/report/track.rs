@@ -195,11 +195,13 @@ pub async fn post_track_message(
             .and_then(|p| p.parse::<CaseState>().ok())
     {
         let fresh = find(&state, &secret).await?;
+        let to = embargo_domain::case::resume_state(prev)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
         let input = TransitionInput::reporter().previous(prev);
         service::change_state(
             &state.store,
             &view,
-            prev,
+            to,
             input,
             fresh.version,
             &by,

@@ -10,3 +10,4 @@ mod ops;
 mod programs;
 mod reports;
 mod tokens;
+mod triage;

@@ -4,7 +4,7 @@
 //! # Transition table
 //!
 //! `T` = the team may make the move; `R` = the reporter may; `*` = a reason is required.
-//! Rows are the current state, columns the target. Anything not listed is refused with an
+//! Each row lists where a case in that state may go. Anything not listed is refused with an
 //! explanation naming the legal targets.
 //!
 //! | from \ to      | targets                                                                                     |

@@ -1,0 +1,588 @@
+//! The team's side: the triage queue and the case page (fields, thread and internal notes,
+//! state changes with reasons, severity from a CVSS vector, assignment, SLA clocks).
+//!
+//! Who may do what, per program: every member reads; developers add internal notes;
+//! triagers (and admins) answer the reporter, change state and severity, and assign.
+
+use askama::Template;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use embargo_domain::account::Role;
+use embargo_domain::case::{
+    Actor, CaseRef, CaseState, TransitionInput, allowed_targets, reason_hint,
+};
+use embargo_domain::sla::ClockState;
+use embargo_store::{case, program, user};
+use serde::Deserialize;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::Authed;
+use crate::case::api::program_role;
+use crate::case::service::{self, ChangeBy, Post};
+use crate::error::{AppError, AppResult};
+use crate::http::RequestCtx;
+use crate::page::{Chrome, render, render_status};
+use crate::program::service as programs;
+use crate::state::AppState;
+
+pub struct QueueRow {
+    pub reference: String,
+    pub title: String,
+    pub program: String,
+    pub state: String,
+    pub severity: String,
+    pub age: String,
+    pub due: String,
+    /// `ok`, `warn` (within a day) or `bad` (breached).
+    pub due_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "case/queue.html")]
+struct QueuePage {
+    chrome: Chrome,
+    rows: Vec<QueueRow>,
+    total: u64,
+    programs: Vec<(String, String)>,
+    states: Vec<&'static str>,
+    q: QueueQuery,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    pub program: String,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub mine: String,
+    #[serde(default)]
+    pub sort: String,
+}
+
+fn age(now: embargo_store::Ts, then: embargo_store::Ts) -> String {
+    let d = now - then;
+    if d.num_days() >= 1 {
+        format!("{} d", d.num_days())
+    } else if d.num_hours() >= 1 {
+        format!("{} h", d.num_hours())
+    } else {
+        format!("{} min", d.num_minutes().max(0))
+    }
+}
+
+pub async fn get_queue(
+    State(state): State<AppState>,
+    a: Authed,
+    Query(q): Query<QueueQuery>,
+) -> AppResult<Response> {
+    let visible = programs::visible_to(&state.store, a.user.id, a.role).await?;
+    let chosen: Vec<&program::Program> = visible
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| q.program.is_empty() || p.slug == q.program)
+        .collect();
+    let tokens: Vec<String> = crate::report::intake::words(&q.q)
+        .iter()
+        .map(|w| state.keys.blind("word", w))
+        .collect();
+    let filter = case::QueueFilter {
+        program_ids: chosen.iter().map(|p| p.id).collect(),
+        states: if q.state.is_empty() || q.state == "open" {
+            Vec::new()
+        } else {
+            vec![q.state.clone()]
+        },
+        hidden_states: if q.state.is_empty() || q.state == "open" {
+            CaseState::ALL
+                .iter()
+                .filter(|s| !s.is_open())
+                .map(|s| s.as_str().to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        assignee_id: (q.mine == "1").then_some(a.user.id),
+        tokens,
+        newest_first: q.sort != "oldest",
+        limit: 100,
+        offset: 0,
+    };
+    let (cases, total) = case::queue(state.store.conn(), &filter).await?;
+    let now = state.now();
+    let mut rows = Vec::with_capacity(cases.len());
+    for c in cases {
+        let Some(p) = chosen.iter().find(|p| p.id == c.program_id) else {
+            continue;
+        };
+        let policy = programs::policy_of(p)?;
+        let events = case::events(state.store.conn(), c.id).await?;
+        let clocks = service::clocks(&policy, &events, now)?;
+        let nearest = clocks
+            .clocks
+            .iter()
+            .filter(|k| {
+                matches!(k.state, ClockState::Running | ClockState::Breached)
+                    && k.completed.is_none()
+            })
+            .filter_map(|k| k.deadline.map(|d| (d, k)))
+            .min_by_key(|(d, _)| *d);
+        let (due, due_class) = match nearest {
+            Some((d, k)) => {
+                let left = d.as_microsecond() - service::to_jiff(now).as_microsecond();
+                let class = if left < 0 {
+                    "bad"
+                } else if left < 86_400_000_000 {
+                    "warn"
+                } else {
+                    "ok"
+                };
+                (
+                    format!(
+                        "{} by {}",
+                        k.kind.describe(),
+                        d.strftime("%Y-%m-%d %H:%M UTC")
+                    ),
+                    class,
+                )
+            }
+            None => ("—".into(), "muted"),
+        };
+        let view = service::open(&state.keys, c)?;
+        rows.push(QueueRow {
+            reference: view.row.reference.clone(),
+            title: view.title.clone(),
+            program: p.name.clone(),
+            state: view.row.state.clone(),
+            severity: view.row.severity.clone().unwrap_or_else(|| "—".into()),
+            age: age(now, view.row.received_at),
+            due,
+            due_class,
+        });
+    }
+    Ok(render(&QueuePage {
+        chrome: a.chrome("Cases", "cases"),
+        rows,
+        total,
+        programs: visible
+            .iter()
+            .map(|(p, _)| (p.slug.clone(), p.name.clone()))
+            .collect(),
+        states: CaseState::ALL.iter().map(|s| s.as_str()).collect(),
+        q,
+    }))
+}
+
+pub struct MessageRow {
+    pub author: String,
+    pub internal: bool,
+    pub at: String,
+    pub body: String,
+}
+
+pub struct ClockRow {
+    pub what: &'static str,
+    pub state: String,
+    pub deadline: String,
+    pub class: &'static str,
+}
+
+pub struct TargetRow {
+    pub state: &'static str,
+    pub hint: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "case/page.html")]
+struct CasePage {
+    chrome: Chrome,
+    reference: String,
+    program: String,
+    slug: String,
+    title: String,
+    state: String,
+    severity: String,
+    version: i32,
+    fields: Vec<(String, String)>,
+    reporter_email: String,
+    messages: Vec<MessageRow>,
+    clocks: Vec<ClockRow>,
+    targets: Vec<TargetRow>,
+    timeline: Vec<(String, String, String)>,
+    /// (user id, e-mail, is the assignee).
+    members: Vec<(i64, String, bool)>,
+    can_triage: bool,
+    can_note: bool,
+    canned: Vec<(String, String)>,
+    version_answer: Option<String>,
+    error: Option<String>,
+}
+
+async fn case_for(
+    state: &AppState,
+    a: &Authed,
+    reference: &str,
+) -> AppResult<(
+    service::CaseView,
+    program::Program,
+    embargo_domain::policy::Policy,
+    Role,
+)> {
+    let row = case::by_reference(state.store.conn(), reference)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = program_role(state, a.user.id, a.role, row.program_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (view, prog, policy) = service::load(&state.store, &state.keys, row).await?;
+    Ok((view, prog, policy, role))
+}
+
+async fn case_page(
+    state: &AppState,
+    a: &Authed,
+    reference: &str,
+    error: Option<String>,
+) -> AppResult<CasePage> {
+    let (view, prog, policy, role) = case_for(state, a, reference).await?;
+    let db = state.store.conn();
+    let now = state.now();
+    let mut messages = Vec::new();
+    for m in case::messages(db, view.row.id, true).await? {
+        let author = match (m.author.as_str(), m.author_user_id) {
+            ("reporter", _) => "Reporter".to_owned(),
+            (_, Some(uid)) => user::by_id(db, uid)
+                .await?
+                .map(|u| u.email)
+                .unwrap_or_else(|| "team".into()),
+            _ => "Security team".to_owned(),
+        };
+        messages.push(MessageRow {
+            author,
+            internal: m.visibility == "internal",
+            at: m.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            body: service::open_message(&state.keys, &view.row.reference, &m)?,
+        });
+    }
+    let events = case::events(db, view.row.id).await?;
+    let report = service::clocks(&policy, &events, now)?;
+    let clocks = report
+        .clocks
+        .iter()
+        .map(|c| ClockRow {
+            what: c.kind.describe(),
+            state: format!("{:?}", c.state)
+                .to_lowercase()
+                .replace("notapplicable", "not applicable"),
+            deadline: c
+                .deadline
+                .map(|d| service::local_time(&policy, d))
+                .unwrap_or_else(|| "—".into()),
+            class: match c.state {
+                ClockState::Breached => "bad",
+                ClockState::Met => "ok",
+                ClockState::Running => "warn",
+                _ => "muted",
+            },
+        })
+        .collect();
+    let previous = view
+        .row
+        .previous_state
+        .as_deref()
+        .and_then(|p| p.parse().ok());
+    let targets = allowed_targets(view.state, Actor::Team, previous)
+        .into_iter()
+        .map(|t| TargetRow {
+            state: t.as_str(),
+            hint: reason_hint(view.state, t),
+        })
+        .collect();
+    let timeline = events
+        .iter()
+        .rev()
+        .take(50)
+        .map(|e| {
+            (
+                e.at.format("%Y-%m-%d %H:%M").to_string(),
+                e.kind.clone(),
+                e.actor.clone(),
+            )
+        })
+        .collect();
+    let mut members = Vec::new();
+    for m in program::members(db, prog.id).await? {
+        if let Some(u) = user::by_id(db, m.user_id).await? {
+            members.push((u.id, u.email, view.row.assignee_id == Some(u.id)));
+        }
+    }
+    let version_answer = view
+        .report
+        .fields
+        .get("affected-version")
+        .zip(policy.supported.as_ref())
+        .map(|(v, sv)| embargo_domain::supported::evaluate(sv, v, programs::today(now), None))
+        .map(|a| format!("{:?}: {}", a.verdict, a.answer));
+    let canned = policy
+        .scope
+        .non_qualifying
+        .iter()
+        .map(|c| {
+            (
+                c.category.clone(),
+                c.response.clone().unwrap_or_else(|| c.description.clone()),
+            )
+        })
+        .collect();
+    Ok(CasePage {
+        chrome: a.chrome(view.row.reference.clone(), "cases"),
+        reference: view.row.reference.clone(),
+        program: prog.name.clone(),
+        slug: prog.slug.clone(),
+        title: view.title.clone(),
+        state: view.row.state.clone(),
+        severity: view
+            .row
+            .severity
+            .clone()
+            .unwrap_or_else(|| "not set".into()),
+        version: view.row.version,
+        fields: view
+            .report
+            .fields
+            .iter()
+            .filter(|(k, _)| k.as_str() != "title")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        reporter_email: view
+            .reporter
+            .email
+            .clone()
+            .unwrap_or_else(|| "— (tracking link only)".into()),
+        messages,
+        clocks,
+        targets,
+        timeline,
+        members,
+        can_triage: role.at_least(Role::Triager),
+        can_note: role.at_least(Role::Developer),
+        canned,
+        version_answer,
+        error,
+    })
+}
+
+pub async fn get_case(
+    State(state): State<AppState>,
+    a: Authed,
+    Path(reference): Path<String>,
+) -> AppResult<Response> {
+    Ok(render(&case_page(&state, &a, &reference, None).await?))
+}
+
+fn by(a: &Authed, ctx: &RequestCtx) -> ChangeBy {
+    ChangeBy {
+        actor: Actor::Team,
+        id: a.actor(),
+        ip: ctx.client_ip.to_string(),
+    }
+}
+
+/// Re-renders the case page with the error, or passes other errors on.
+async fn or_page(
+    state: &AppState,
+    a: &Authed,
+    reference: &str,
+    r: AppResult<()>,
+) -> AppResult<Response> {
+    match r {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{reference}")).into_response()),
+        Err(AppError::Validation { message, .. }) => Ok(render_status(
+            StatusCode::BAD_REQUEST,
+            &case_page(state, a, reference, Some(message)).await?,
+        )),
+        Err(AppError::Conflict(message)) => Ok(render_status(
+            StatusCode::CONFLICT,
+            &case_page(state, a, reference, Some(message)).await?,
+        )),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StateForm {
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    duplicate_of: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn post_state(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: Authed,
+    Path(reference): Path<String>,
+    CsrfForm(f): CsrfForm<StateForm>,
+) -> AppResult<Response> {
+    let (view, _, _, role) = case_for(&state, &a, &reference).await?;
+    if !role.at_least(Role::Triager) {
+        return Err(AppError::NotFound);
+    }
+    let result = async {
+        let to: CaseState =
+            f.to.parse()
+                .map_err(|e: embargo_domain::case::UnknownState| {
+                    AppError::validation("to", e.to_string())
+                })?;
+        let mut input = TransitionInput::team();
+        if !f.reason.trim().is_empty() {
+            input = input.reason(f.reason.trim());
+        }
+        if !f.duplicate_of.trim().is_empty() {
+            let original: CaseRef = f.duplicate_of.trim().parse().map_err(
+                |e: embargo_domain::case::CaseRefError| {
+                    AppError::validation("duplicate_of", e.to_string())
+                },
+            )?;
+            input = input.duplicate_of(original);
+        }
+        let version = f
+            .version
+            .parse()
+            .map_err(|_| AppError::validation("version", "reload the page"))?;
+        service::change_state(
+            &state.store,
+            &view,
+            to,
+            input,
+            version,
+            &by(&a, &ctx),
+            state.now(),
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    or_page(&state, &a, &reference, result).await
+}
+
+#[derive(Deserialize)]
+pub struct MessageForm {
+    #[serde(default)]
+    body: String,
+    /// `thread` (to the reporter) or `internal`.
+    #[serde(default)]
+    visibility: String,
+}
+
+pub async fn post_message(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: Authed,
+    Path(reference): Path<String>,
+    CsrfForm(f): CsrfForm<MessageForm>,
+) -> AppResult<Response> {
+    let (view, _, _, role) = case_for(&state, &a, &reference).await?;
+    let visibility = if f.visibility == "thread" {
+        "thread"
+    } else {
+        "internal"
+    };
+    let needed = if visibility == "thread" {
+        Role::Triager
+    } else {
+        Role::Developer
+    };
+    if !role.at_least(needed) {
+        return Err(AppError::NotFound);
+    }
+    let post = Post {
+        body: &f.body,
+        visibility,
+        via: "web",
+        user_id: Some(a.user.id),
+    };
+    let r = service::post_message(
+        &state.store,
+        &state.keys,
+        &view,
+        post,
+        &by(&a, &ctx),
+        state.now(),
+    )
+    .await;
+    or_page(&state, &a, &reference, r).await
+}
+
+#[derive(Deserialize)]
+pub struct SeverityForm {
+    #[serde(default)]
+    vector: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn post_severity(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: Authed,
+    Path(reference): Path<String>,
+    CsrfForm(f): CsrfForm<SeverityForm>,
+) -> AppResult<Response> {
+    let (view, _, policy, role) = case_for(&state, &a, &reference).await?;
+    if !role.at_least(Role::Triager) {
+        return Err(AppError::NotFound);
+    }
+    let r = match f.version.parse() {
+        Ok(v) => service::set_severity(
+            &state.store,
+            &view,
+            &f.vector,
+            &policy,
+            v,
+            &by(&a, &ctx),
+            state.now(),
+        )
+        .await
+        .map(|_| ()),
+        Err(_) => Err(AppError::validation("version", "reload the page")),
+    };
+    or_page(&state, &a, &reference, r).await
+}
+
+#[derive(Deserialize)]
+pub struct AssignForm {
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    version: String,
+}
+
+pub async fn post_assign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: Authed,
+    Path(reference): Path<String>,
+    CsrfForm(f): CsrfForm<AssignForm>,
+) -> AppResult<Response> {
+    let (view, _, _, role) = case_for(&state, &a, &reference).await?;
+    if !role.at_least(Role::Triager) {
+        return Err(AppError::NotFound);
+    }
+    let assignee = f.assignee.parse::<i64>().ok();
+    let r = match f.version.parse() {
+        Ok(v) => service::assign(&state.store, &view, assignee, v, &by(&a, &ctx), state.now())
+            .await
+            .map(|_| ()),
+        Err(_) => Err(AppError::validation("version", "reload the page")),
+    };
+    or_page(&state, &a, &reference, r).await
+}

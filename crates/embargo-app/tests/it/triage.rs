@@ -1,0 +1,295 @@
+//! The team's triage: queue, case page, state changes with reasons, the reporter's answer,
+//! severity from a CVSS vector, notes vs replies, roles per program, stale forms.
+
+use crate::harness::{Client, TestApp, csrf_of};
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../examples/policies/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// The `version` hidden field of the case page.
+fn version_of(html: &str) -> String {
+    html.split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn change(c: &Client, reference: &str, to: &str, reason: &str) -> crate::harness::Resp {
+    let page = c.get(&format!("/cases/{reference}")).await;
+    let v = version_of(&page.text);
+    c.post_raw(
+        &format!("/cases/{reference}/state"),
+        &csrf_of(&page.text).unwrap(),
+        &[("to", to), ("reason", reason), ("version", &v)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_triager_works_a_case_with_the_reporter() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(
+        app.store(),
+        &example("home-automation-integration"),
+        "p.toml",
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .ok()
+    .unwrap();
+    let tri = app.user("tri@example.org", "viewer").await;
+    let dev = app.user("dev@example.org", "viewer").await;
+    let outsider = app.user("out@example.org", "triager").await;
+    embargo_app::program::service::add_member(
+        app.store(),
+        "spook",
+        "tri@example.org",
+        "triager".parse().unwrap(),
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    embargo_app::program::service::add_member(
+        app.store(),
+        "spook",
+        "dev@example.org",
+        "developer".parse().unwrap(),
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+
+    let reporter = app.client();
+    let body = serde_json::json!({"fields": {"title": "Token leak in logs", "description": "The integration logs the API token.", "affected-version": "2.1.0", "proof-of-concept": "grep token home-assistant.log"}});
+    let r = reporter
+        .send(
+            reporter
+                .http
+                .post(format!("{}/api/v1/programs/spook/reports", app.url))
+                .json(&body),
+        )
+        .await;
+    let reference = r.json()["reference"].as_str().unwrap().to_owned();
+    let track = r.json()["tracking_url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.url)
+        .unwrap()
+        .to_owned();
+
+    let q = tri.get("/cases").await;
+    assert!(
+        q.text.contains(&reference) && q.text.contains("acknowledge the report"),
+        "queue shows the case and its next deadline"
+    );
+    assert!(
+        !outsider.get("/cases").await.text.contains(&reference),
+        "another program's triager does not see it"
+    );
+    assert_eq!(
+        outsider.get(&format!("/cases/{reference}")).await.status,
+        404
+    );
+
+    // Illegal transitions are refused with an explanation.
+    let r = change(&tri, &reference, "disclosed", "").await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    // needs-info requires saying what is needed.
+    let r = change(&tri, &reference, "needs-info", "").await;
+    assert_eq!(r.status, 409);
+    let r = change(
+        &tri,
+        &reference,
+        "needs-info",
+        "Which Home Assistant version?",
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    // The reporter answers on the tracking page: the case goes back (to acknowledged).
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/messages"),
+            &[("body", "Home Assistant 2026.10")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let page = tri.get(&format!("/cases/{reference}")).await;
+    assert_eq!(
+        page.element("case-state").as_deref(),
+        Some("acknowledged"),
+        "{}",
+        page.text
+    );
+
+    // Severity from a vector; a vector in a version the policy does not accept is refused.
+    let v = version_of(&page.text);
+    let csrf = csrf_of(&page.text).unwrap();
+    let r = tri
+        .post_raw(
+            &format!("/cases/{reference}/severity"),
+            &csrf,
+            &[
+                (
+                    "vector",
+                    "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+                ),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = tri
+        .post_raw(
+            &format!("/cases/{reference}/severity"),
+            &csrf,
+            &[
+                ("vector", "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    // A second writer with the old version is told the case changed.
+    let r = tri
+        .post_raw(
+            &format!("/cases/{reference}/state"),
+            &csrf,
+            &[("to", "triaged"), ("version", &v)],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(r.text.contains("changed"));
+    let r = change(&tri, &reference, "triaged", "").await;
+    assert_eq!(r.status, 303);
+    let page = tri.get(&format!("/cases/{reference}")).await;
+    assert_eq!(page.element("case-severity").as_deref(), Some("medium"));
+
+    // Notes stay internal; replies reach the tracking page.
+    let csrf = csrf_of(&page.text).unwrap();
+    assert_eq!(
+        tri.post_raw(
+            &format!("/cases/{reference}/messages"),
+            &csrf,
+            &[
+                ("body", "internal: check the logger"),
+                ("visibility", "internal")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        tri.post_raw(
+            &format!("/cases/{reference}/messages"),
+            &csrf,
+            &[
+                ("body", "Confirmed, fixing in 2.1.1"),
+                ("visibility", "thread")
+            ]
+        )
+        .await
+        .status,
+        303
+    );
+    let t = reporter.get(&track).await;
+    assert!(t.text.contains("Confirmed, fixing in 2.1.1"));
+    assert!(
+        !t.text.contains("check the logger"),
+        "internal notes never reach the reporter"
+    );
+
+    // A developer may add notes but not answer the reporter or change state.
+    let dpage = dev.get(&format!("/cases/{reference}")).await;
+    assert_eq!(dpage.status, 200);
+    let dcsrf = csrf_of(&dpage.text).unwrap();
+    assert_eq!(
+        dev.post_raw(
+            &format!("/cases/{reference}/messages"),
+            &dcsrf,
+            &[("body", "dev note"), ("visibility", "internal")]
+        )
+        .await
+        .status,
+        303
+    );
+    assert_eq!(
+        dev.post_raw(
+            &format!("/cases/{reference}/messages"),
+            &dcsrf,
+            &[("body", "hi"), ("visibility", "thread")]
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        dev.post_raw(
+            &format!("/cases/{reference}/state"),
+            &dcsrf,
+            &[("to", "fixing"), ("version", "1")]
+        )
+        .await
+        .status,
+        404
+    );
+
+    // Every change is on the timeline and in the audit log.
+    let events = embargo_store::case::events(
+        app.store().conn(),
+        embargo_store::case::by_reference(app.store().conn(), &reference)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+    )
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    for k in [
+        "received",
+        "state_changed",
+        "clock:paused",
+        "clock:resumed",
+        "severity_set",
+        "clock:severity:medium",
+        "note",
+        "message",
+        "clock:status_update_sent",
+    ] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    let audit = embargo_store::audit::recent(app.store().conn(), 100)
+        .await
+        .unwrap();
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action == "case.state_changed")
+            .count()
+            >= 3
+    );
+    assert_eq!(
+        embargo_store::audit::verify(app.store().conn())
+            .await
+            .unwrap(),
+        embargo_store::audit::Verdict::Intact {
+            entries: audit.len() as u64
+        }
+    );
+    app.stop().await;
+}
