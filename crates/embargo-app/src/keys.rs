@@ -91,39 +91,16 @@ impl Keys {
     /// Encrypts `plain` (XChaCha20-Poly1305, random nonce); `context` is bound as associated
     /// data so a sealed value cannot be moved to another field or row.
     pub fn seal(&self, plain: &[u8], context: &str) -> String {
-        let cipher = XChaCha20Poly1305::new((&self.seal).into());
-        let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-        let ct = cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plain,
-                    aad: context.as_bytes(),
-                },
-            )
-            .unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&ct);
-        format!("v1.{}", URL_SAFE_NO_PAD.encode(out))
+        format!(
+            "v1.{}",
+            URL_SAFE_NO_PAD.encode(self.seal_bytes(plain, context))
+        )
     }
 
     pub fn open(&self, sealed: &str, context: &str) -> Result<Vec<u8>, KeyError> {
         let raw = sealed.strip_prefix("v1.").ok_or(KeyError::Open)?;
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| KeyError::Open)?;
-        if bytes.len() < 24 + 16 {
-            return Err(KeyError::Open);
-        }
-        let (nonce, ct) = bytes.split_at(24);
-        let cipher = XChaCha20Poly1305::new((&self.seal).into());
-        cipher
-            .decrypt(
-                XNonce::from_slice(nonce),
-                Payload {
-                    msg: ct,
-                    aad: context.as_bytes(),
-                },
-            )
-            .map_err(|_| KeyError::Open)
+        self.open_bytes(&bytes, context)
     }
 
     /// Encrypts bytes (attachments) the same way as [`Keys::seal`], without the text encoding.

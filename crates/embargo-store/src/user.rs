@@ -215,3 +215,18 @@ pub async fn unused_recovery_codes(
         .count(db)
         .await?)
 }
+
+/// Turns a user's second factor off: secret, replay step and recovery codes.
+pub async fn clear_second_factor(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    now: Ts,
+) -> Result<(), StoreError> {
+    update(db, user_id, now, |m| {
+        m.totp_enabled_at = Set(None);
+        m.totp_secret = Set(None);
+        m.totp_last_step = Set(None);
+    })
+    .await?;
+    replace_recovery_codes(db, user_id, &[], now).await
+}

@@ -145,13 +145,7 @@ pub async fn disable_totp(
         ));
     }
     let txn = state.store.begin().await?;
-    user::update(&txn, user_id, now, |m| {
-        m.totp_enabled_at = sea_orm::Set(None);
-        m.totp_secret = sea_orm::Set(None);
-        m.totp_last_step = sea_orm::Set(None);
-    })
-    .await?;
-    user::replace_recovery_codes(&txn, user_id, &[], now).await?;
+    user::clear_second_factor(&txn, user_id, now).await?;
     audit::record(
         &txn,
         &format!("user:{user_id}"),

@@ -200,13 +200,7 @@ pub async fn reset_second_factor(
     user::by_id(&txn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    user::update(&txn, user_id, now, |m| {
-        m.totp_enabled_at = sea_orm::Set(None);
-        m.totp_secret = sea_orm::Set(None);
-        m.totp_last_step = sea_orm::Set(None);
-    })
-    .await?;
-    user::replace_recovery_codes(&txn, user_id, &[], now).await?;
+    user::clear_second_factor(&txn, user_id, now).await?;
     session::delete_for_user(&txn, user_id, None).await?;
     audit::record(
         &txn,

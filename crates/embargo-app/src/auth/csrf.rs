@@ -73,6 +73,33 @@ pub async fn verify_token(
     }
 }
 
+/// The form token of a visitor without a session: the double-submit cookie's value, or a new
+/// one together with the `Set-Cookie` to send (see [`with_cookie`]).
+pub fn visitor_token(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> (String, Option<axum::http::HeaderValue>) {
+    match read_cookie(headers, csrf_cookie_name(state)) {
+        Some(v) if v.len() >= 16 => (v.to_owned(), None),
+        _ => {
+            let v = crate::auth::random_token(24);
+            let c = crate::auth::session::cookie(state, csrf_cookie_name(state), &v, "Strict");
+            (v, Some(c))
+        }
+    }
+}
+
+/// Adds the cookie [`visitor_token`] asked for, if any.
+pub fn with_cookie(
+    mut res: axum::response::Response,
+    c: Option<axum::http::HeaderValue>,
+) -> axum::response::Response {
+    if let Some(c) = c {
+        res.headers_mut().append(axum::http::header::SET_COOKIE, c);
+    }
+    res
+}
+
 /// A form whose `csrf_token` field has been checked.
 pub struct CsrfForm<T>(pub T);
 

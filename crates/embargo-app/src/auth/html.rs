@@ -7,38 +7,15 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfForm;
-use crate::auth::random_token;
+use crate::auth::csrf::{CsrfForm, visitor_token, with_cookie};
 use crate::auth::service::{self, LinkKind, LoginOutcome};
 use crate::auth::session::{
-    clear_cookie, cookie, csrf_cookie_name, current_session, read_cookie, session_cookie_name,
+    clear_cookie, cookie, current_session, read_cookie, session_cookie_name,
 };
 use crate::error::{AppError, AppResult};
 use crate::http::RequestCtx;
 use crate::page::{Chrome, render, render_status};
 use crate::state::AppState;
-
-/// The pre-login double-submit token: reuse the cookie's value or mint one (and set it).
-fn pre_login_csrf(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> (String, Option<axum::http::HeaderValue>) {
-    match read_cookie(headers, csrf_cookie_name(state)) {
-        Some(v) if v.len() >= 16 => (v.to_owned(), None),
-        _ => {
-            let v = random_token(24);
-            let c = cookie(state, csrf_cookie_name(state), &v, "Strict");
-            (v, Some(c))
-        }
-    }
-}
-
-fn with_cookie(mut res: Response, c: Option<axum::http::HeaderValue>) -> Response {
-    if let Some(c) = c {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    res
-}
 
 fn user_agent(headers: &HeaderMap) -> String {
     headers
@@ -77,7 +54,7 @@ pub async fn get_login(
     if let Some((s, _)) = current_session(&state, &headers).await? {
         return Ok(Redirect::to(if s.mfa_verified { "/" } else { "/login/totp" }).into_response());
     }
-    let (csrf, set) = pre_login_csrf(&state, &headers);
+    let (csrf, set) = visitor_token(&state, &headers);
     let mut chrome = Chrome::new("Log in", csrf);
     chrome.flash = notice_text(q.notice.as_deref());
     Ok(with_cookie(
@@ -113,7 +90,7 @@ pub async fn post_login(
         old.as_deref(),
     )
     .await?;
-    let (csrf, _) = pre_login_csrf(&state, &headers);
+    let (csrf, _) = visitor_token(&state, &headers);
     let again = |status: StatusCode, error: String| {
         render_status(
             status,
@@ -251,7 +228,7 @@ pub async fn get_setup(
     Path(token): Path<String>,
 ) -> AppResult<Response> {
     let kind = service::inspect_link(&state, &token).await?;
-    let (csrf, set) = pre_login_csrf(&state, &headers);
+    let (csrf, set) = visitor_token(&state, &headers);
     let page = match kind {
         LinkKind::FirstAdmin => SetupPage {
             chrome: Chrome::new("Create the first administrator", csrf),
@@ -297,7 +274,7 @@ pub async fn post_setup(
         LinkKind::SetPassword { email, .. } => email.clone(),
         LinkKind::FirstAdmin => form.email.clone().unwrap_or_default(),
     };
-    let (csrf, _) = pre_login_csrf(&state, &headers);
+    let (csrf, _) = visitor_token(&state, &headers);
     let again = |error: String| {
         render_status(
             StatusCode::BAD_REQUEST,

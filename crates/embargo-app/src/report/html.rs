@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::auth::csrf::verify_token;
-use crate::auth::{random_token, session};
+use crate::auth::csrf::{verify_token, visitor_token, with_cookie};
 use crate::error::{AppError, AppResult};
 use crate::http::RequestCtx;
 use crate::page::{Chrome, render, render_status};
@@ -38,24 +37,6 @@ struct FormPage {
     checked: bool,
     max_mb: usize,
     version_hint: Option<String>,
-}
-
-fn csrf_for(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
-    match session::read_cookie(headers, session::csrf_cookie_name(state)) {
-        Some(v) if v.len() >= 16 => (v.to_owned(), None),
-        _ => {
-            let v = random_token(24);
-            (
-                v.clone(),
-                Some(session::cookie(
-                    state,
-                    session::csrf_cookie_name(state),
-                    &v,
-                    "Strict",
-                )),
-            )
-        }
-    }
 }
 
 fn page(
@@ -106,8 +87,8 @@ pub async fn get_report_form(
         .await?
         .ok_or(AppError::NotFound)?;
     let policy = programs::policy_of(&p)?;
-    let (csrf, set) = csrf_for(&state, &headers);
-    let mut res = render(&page(
+    let (csrf, set) = visitor_token(&state, &headers);
+    let res = render(&page(
         csrf,
         &p,
         &policy,
@@ -116,10 +97,7 @@ pub async fn get_report_form(
         Vec::new(),
         false,
     ));
-    if let Some(c) = set {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    Ok(with_cookie(res, set))
 }
 
 #[derive(Template)]

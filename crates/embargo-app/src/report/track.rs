@@ -11,7 +11,7 @@ use embargo_domain::case::{CaseState, TransitionInput};
 use embargo_store::{case, sha256_hex};
 use serde::Deserialize;
 
-use crate::auth::csrf::CsrfForm;
+use crate::auth::csrf::{CsrfForm, visitor_token, with_cookie};
 use crate::case::service::{self, ChangeBy, Post};
 use crate::error::{AppError, AppResult};
 use crate::http::RequestCtx;
@@ -115,34 +115,16 @@ async fn page(
     })
 }
 
-fn csrf_of(
-    state: &AppState,
-    headers: &axum::http::HeaderMap,
-) -> (String, Option<axum::http::HeaderValue>) {
-    use crate::auth::session::{cookie, csrf_cookie_name, read_cookie};
-    match read_cookie(headers, csrf_cookie_name(state)) {
-        Some(v) if v.len() >= 16 => (v.to_owned(), None),
-        _ => {
-            let v = crate::auth::random_token(24);
-            (
-                v.clone(),
-                Some(cookie(state, csrf_cookie_name(state), &v, "Strict")),
-            )
-        }
-    }
-}
-
 pub async fn get_track(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     Path(secret): Path<String>,
 ) -> AppResult<Response> {
-    let (csrf, set) = csrf_of(&state, &headers);
-    let mut res = render(&page(&state, &secret, csrf, None, None).await?);
-    if let Some(c) = set {
-        res.headers_mut().append(axum::http::header::SET_COOKIE, c);
-    }
-    Ok(res)
+    let (csrf, set) = visitor_token(&state, &headers);
+    Ok(with_cookie(
+        render(&page(&state, &secret, csrf, None, None).await?),
+        set,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -179,7 +161,7 @@ pub async fn post_track_message(
     match service::post_message(&state.store, &state.keys, &view, post, &by, state.now()).await {
         Ok(()) => {}
         Err(AppError::Validation { message, .. }) => {
-            let (csrf, _) = csrf_of(&state, &headers);
+            let (csrf, _) = visitor_token(&state, &headers);
             return Ok(render_status(
                 StatusCode::BAD_REQUEST,
                 &page(&state, &secret, csrf, Some(message), None).await?,
@@ -247,7 +229,7 @@ pub async fn post_track_withdraw(
     {
         Ok(_) => Ok(Redirect::to(&format!("/track/{secret}")).into_response()),
         Err(AppError::Conflict(m)) => {
-            let (csrf, _) = csrf_of(&state, &headers);
+            let (csrf, _) = visitor_token(&state, &headers);
             Ok(render_status(
                 StatusCode::CONFLICT,
                 &page(&state, &secret, csrf, Some(m), None).await?,

@@ -154,6 +154,15 @@ impl TestApp {
     }
 }
 
+/// An example policy from `examples/policies/` (the five seed programs).
+pub fn example(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/../../examples/policies/{name}.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
 pub const ADMIN: &str = "ada@example.org";
 pub const PASSWORD: &str = "correct horse battery staple";
 

@@ -1,14 +1,6 @@
 //! Programs: policy upload with inline errors, revisions, public renders, per-program roles.
 
-use crate::harness::{TestApp, csrf_of};
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../examples/policies/{name}.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+use crate::harness::{TestApp, csrf_of, example};
 
 #[tokio::test]
 async fn an_admin_adds_a_program_and_its_policy_is_published() {

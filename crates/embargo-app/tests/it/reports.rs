@@ -3,15 +3,7 @@
 use base64::Engine;
 use reqwest::multipart;
 
-use crate::harness::{ADMIN, Client, TestApp, csrf_of};
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../examples/policies/{name}.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+use crate::harness::{ADMIN, Client, TestApp, csrf_of, example};
 
 async fn with_program(app: &TestApp) {
     let cli = embargo_app::admin::service::Actor::cli();

@@ -1,15 +1,7 @@
 //! The team's triage: queue, case page, state changes with reasons, the reporter's answer,
 //! severity from a CVSS vector, notes vs replies, roles per program, stale forms.
 
-use crate::harness::{Client, TestApp, csrf_of};
-
-fn example(name: &str) -> String {
-    std::fs::read_to_string(format!(
-        "{}/../../examples/policies/{name}.toml",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+use crate::harness::{Client, TestApp, csrf_of, example};
 
 /// The `version` hidden field of the case page.
 fn version_of(html: &str) -> String {
