@@ -4,29 +4,32 @@
 // setup → login → TOTP enrolment → recovery codes → API token (checked against /api/v1/me)
 // → logout → login with TOTP → users → audit log → logout, checking each page, the layout at
 // 360 px, and that no Content-Security-Policy violation or script error shows up. Full-page
-// screenshots go to ./screenshots/ (gitignored).
+// screenshots go to ./screenshots/ (gitignored). Helpers shared with report.mjs are in lib.mjs.
 //
 //   EMBARGO_BIN=target/debug/embargo node tests/browser/run.mjs
 //
 // Env: EMBARGO_BIN (required), CHROMIUM (default /usr/bin/chromium), BROWSER_TIMEOUT_SECS
 // (whole run, default 180). Exit code 0 when every check passed, 1 otherwise.
 
-import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
-const SHOTS = join(HERE, 'screenshots');
-// Resolved now: the server runs in a temp dir, so a relative path would break.
-const BIN = process.env.EMBARGO_BIN && resolve(process.env.EMBARGO_BIN);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const RUN_TIMEOUT_MS = Number(process.env.BROWSER_TIMEOUT_SECS || 180) * 1000;
-const WIDE = { width: 1280, height: 800 };
-const NARROW = { width: 360, height: 740 };
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  BIN,
+  NARROW,
+  WIDE,
+  currentStep,
+  expect,
+  expectedErrors,
+  launchBrowser,
+  newPage,
+  pageProblems,
+  runWalk,
+  sleep,
+  startServer,
+  step,
+  totp,
+} from './lib.mjs';
+import * as lib from './lib.mjs';
 
 const ADMIN = {
   email: 'admin@example.org',
@@ -36,183 +39,15 @@ const ADMIN = {
 };
 const MEMBER = { email: 'dev@example.org', name: 'Dana Developer', role: 'developer' };
 
-// ---------------------------------------------------------------- bookkeeping
+// ---------------------------------------------------------------- page helpers (lib.mjs, on the one page)
 
-let passed = 0;
-let failed = 0;
-const t0 = Date.now();
-
-class CheckFailed extends Error {}
-
-function expect(cond, message) {
-  if (!cond) throw new CheckFailed(message);
-}
-
-// One check per step; a failed step stops the walk, because later steps build on it.
-async function step(name, fn) {
-  const start = Date.now();
-  try {
-    await fn();
-    passed += 1;
-    console.log(`  ok   ${name} (${Date.now() - start} ms)`);
-  } catch (e) {
-    failed += 1;
-    console.log(`  FAIL ${name}`);
-    console.log(`       ${(e instanceof CheckFailed ? e.message : e.stack || String(e)).replace(/\n/g, '\n       ')}`);
-    throw new CheckFailed(`step failed: ${name}`);
-  }
-}
-
-// ---------------------------------------------------------------- TOTP (RFC 6238)
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of clean) {
-    const idx = alphabet.indexOf(ch);
-    if (idx < 0) throw new CheckFailed(`TOTP secret is not base32: ${JSON.stringify(text)}`);
-    value = (value << 5) | idx;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// HOTP (RFC 4226 §5.3) over the 30-second time step (RFC 6238 §4), SHA-1, 6 digits.
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const bin = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(bin % 1_000_000).padStart(6, '0');
-}
-
-const currentStep = () => Math.floor(Date.now() / 1000 / 30);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------- server
-
-let server = null;
-let dataDir = null;
-let serverLog = '';
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    dataDir = mkdtempSync(join(tmpdir(), 'embargo-browser-'));
-    // A clean environment for the server: EMBARGO_* variables of the caller (EMBARGO_BIN,
-    // a developer's EMBARGO_DATABASE_URL…) would otherwise be read as configuration.
-    const env = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('EMBARGO_')),
-    );
-    server = spawn(
-      BIN,
-      ['serve', '--data-dir', join(dataDir, 'data'), '--listen', '127.0.0.1:0'],
-      // cwd = the temp dir, so an embargo.toml in the caller's directory is not picked up.
-      { cwd: dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let done = false;
-    const timer = setTimeout(() => finish(new Error('server printed no URL and setup link within 30 s')), 30_000);
-    function finish(err, value) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(value);
-    }
-    server.stdout.setEncoding('utf8');
-    server.stderr.setEncoding('utf8');
-    server.stdout.on('data', (chunk) => {
-      out += chunk;
-      serverLog += chunk;
-      const base = out.match(/Embargo listening on (https?:\/\/[^\s/]+)/);
-      const setup = out.match(/(https?:\/\/\S+\/setup\/\S+)/);
-      if (base && setup) finish(null, { base: base[1], setupLink: setup[1] });
-    });
-    server.stderr.on('data', (chunk) => {
-      serverLog = (serverLog + chunk).slice(-20_000);
-    });
-    server.on('error', (e) => finish(new Error(`cannot start ${BIN}: ${e.message}`)));
-    server.on('exit', (code, signal) => {
-      finish(new Error(`server exited early (code ${code}, signal ${signal})`));
-    });
-  });
-}
-
-async function stopServer() {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGTERM');
-  const t = setTimeout(() => server.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(t);
-}
-
-// If the runner dies some other way, never leave the server behind.
-process.on('exit', () => {
-  if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
-});
-
-// ---------------------------------------------------------------- page helpers
-
-let browser = null;
 let page = null;
-const pageProblems = [];
-const expectedErrors = new Set(); // "METHOD URL"s this walk requests on purpose to see them refused
-
-let shots = 0;
-// Full-page PNG, numbered in walk order: screenshots/NN-name.png.
-async function shot(name) {
-  shots += 1;
-  const file = `${String(shots).padStart(2, '0')}-${name}.png`;
-  await page.screenshot({ path: join(SHOTS, file), fullPage: true });
-}
-
-async function text(selector) {
-  return (await page.locator(selector).first().innerText()).trim();
-}
-
-async function goto(base, path) {
-  const res = await page.goto(base + path);
-  expect(res && res.status() === 200, `GET ${path}: status ${res && res.status()} at ${page.url()}`);
-}
-
-// Submits a form by clicking its button and waits for the page it leads to.
-async function submit(buttonName, urlPattern) {
-  await page.getByRole('button', { name: buttonName, exact: true }).click();
-  try {
-    await page.waitForURL(urlPattern, { timeout: 10_000 });
-  } catch {
-    const err = await page.locator('.error').allInnerTexts();
-    throw new CheckFailed(
-      `after "${buttonName}" expected ${urlPattern}, got ${page.url()}` +
-        (err.length ? `; page says: ${err.join(' | ')}` : ''),
-    );
-  }
-}
-
-async function noHorizontalOverflow(label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  expect(
-    scroll <= NARROW.width,
-    `${label} at ${NARROW.width} px scrolls horizontally: scrollWidth ${scroll} (clientWidth ${client})`,
-  );
-}
-
-async function expectLoggedInAs(email) {
-  const who = await text('.topbar .who');
-  expect(who.includes(email), `top bar shows "${who}", expected ${email}`);
-}
+const shot = (name) => lib.shot(page, name);
+const text = (selector) => lib.text(page, selector);
+const goto = (base, path) => lib.goto(page, base, path);
+const submit = (buttonName, urlPattern) => lib.submit(page, buttonName, urlPattern);
+const noHorizontalOverflow = (label) => lib.noHorizontalOverflow(page, label);
+const expectLoggedInAs = (email) => lib.expectLoggedInAs(page, email);
 
 // ---------------------------------------------------------------- the walk
 
@@ -231,41 +66,8 @@ async function walk() {
   });
 
   await step('Chromium starts', async () => {
-    expect(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM)`);
-    // chromium.launch gives every run a fresh temporary profile (user-data dir) and removes it
-    // on close; Playwright refuses an explicit --user-data-dir here by design.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-      timeout: 30_000,
-    });
-    const context = await browser.newContext({ viewport: WIDE, locale: 'en-GB' });
-    context.setDefaultTimeout(15_000);
-    page = await context.newPage();
-    // CSP violations and script errors are reported on the console; there must be none.
-    // HTTP errors are checked per response below, so the console's copy of them is skipped.
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) {
-        pageProblems.push(`console error on ${page.url()}: ${m.text()}`);
-      }
-    });
-    page.on('response', (r) => {
-      const path = new URL(r.url()).pathname;
-      const key = `${r.request().method()} ${r.url()}`;
-      if (r.status() >= 400 && path !== '/favicon.ico' && !expectedErrors.has(key)) {
-        pageProblems.push(`HTTP ${r.status()} for ${r.request().method()} ${path}`);
-      }
-    });
-    page.on('pageerror', (e) => pageProblems.push(`page error on ${page.url()}: ${e.message}`));
+    await launchBrowser();
+    page = await newPage();
   });
 
   await step('setup link creates the first administrator', async () => {
@@ -448,58 +250,4 @@ async function walk() {
   });
 }
 
-// ---------------------------------------------------------------- main
-
-async function main() {
-  mkdirSync(SHOTS, { recursive: true });
-  for (const f of readdirSync(SHOTS)) if (f.endsWith('.png')) rmSync(join(SHOTS, f));
-  console.log(`browser: ${BIN} with ${CHROMIUM}`);
-
-  const watchdog = setTimeout(() => {
-    console.log(`FAIL browser test did not finish within ${RUN_TIMEOUT_MS / 1000} s`);
-    failed += 1;
-    cleanup().finally(() => process.exit(1));
-  }, RUN_TIMEOUT_MS);
-
-  try {
-    await walk();
-  } catch (e) {
-    if (!(e instanceof CheckFailed)) {
-      failed += 1;
-      console.log(`  FAIL unexpected error: ${e.stack || e}`);
-    }
-    if (page) {
-      console.log(`       at ${page.url()}`);
-      await page.screenshot({ path: join(SHOTS, 'failure.png'), fullPage: true }).catch(() => {});
-      console.log(`       screenshot: ${join(SHOTS, 'failure.png')}`);
-    }
-    if (serverLog) console.log(`--- server output (tail) ---\n${serverLog.slice(-4000)}\n---`);
-  } finally {
-    clearTimeout(watchdog);
-    await cleanup();
-  }
-  const n = existsSync(SHOTS) ? readdirSync(SHOTS).filter((f) => f.endsWith('.png')).length : 0;
-  console.log(`browser: ${n} screenshots in ${SHOTS}`);
-  console.log(`browser: ${passed} passed, ${failed} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
-}
-
-let cleaned = false;
-async function cleanup() {
-  if (cleaned) return;
-  cleaned = true;
-  if (browser) await browser.close().catch(() => {});
-  await stopServer().catch(() => {});
-  if (dataDir && statSync(dataDir, { throwIfNoEntry: false })) {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => {
-    console.log(`browser: interrupted by ${sig}`);
-    cleanup().finally(() => process.exit(1));
-  });
-}
-
-await main();
+await runWalk(walk, { label: 'browser' });

@@ -150,6 +150,10 @@ pub fn router(state: AppState) -> Router {
             post(case::html::post_severity),
         )
         .route("/cases/{reference}/assign", post(case::html::post_assign))
+        .route(
+            "/cases/{reference}/attachments/{id}",
+            get(case::html::get_attachment),
+        )
         .route("/track/{secret}", get(report::track::get_track))
         .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))
         .route(

@@ -271,5 +271,6 @@ pub async fn revoke_token(
     )
     .await?;
     txn.commit().await?;
+    crate::auth::token::forget_user(user_id);
     Ok(())
 }

@@ -117,6 +117,7 @@ pub async fn set_role(
     )
     .await?;
     txn.commit().await?;
+    crate::auth::token::forget_user(user_id);
     Ok(())
 }
 
@@ -159,6 +160,7 @@ pub async fn set_disabled(
     )
     .await?;
     txn.commit().await?;
+    crate::auth::token::forget_user(user_id);
     Ok(())
 }
 

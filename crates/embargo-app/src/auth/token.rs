@@ -63,6 +63,46 @@ fn scope_of(s: u8) -> TokenScope {
     }
 }
 
+/// How long a verified token (with its owner) is reused without reading the database.
+/// Revoking, disabling or demoting through this process forgets it at once; a change made by
+/// another instance or the CLI takes effect within this time.
+pub const CACHE_TTL: chrono::Duration = chrono::Duration::seconds(5);
+
+#[derive(Clone)]
+struct Cached {
+    token: token::ApiToken,
+    user: user::User,
+    fetched_at: embargo_store::Ts,
+}
+
+/// Verified tokens by id. Process-wide, so the services (shared with the CLI) can forget a
+/// user's tokens without a handle on the server state.
+static CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, Cached>>> =
+    std::sync::LazyLock::new(|| std::sync::Mutex::new(std::collections::HashMap::new()));
+
+/// Forgets the cached tokens of a user (after revoking, disabling, changing their role).
+pub fn forget_user(user_id: i64) {
+    if let Ok(mut c) = CACHE.lock() {
+        c.retain(|_, v| v.user.id != user_id);
+    }
+}
+
+fn cached(id: &str, now: embargo_store::Ts) -> Option<Cached> {
+    let c = CACHE.lock().ok()?;
+    let hit = c.get(id)?;
+    let age = now - hit.fetched_at;
+    (age >= chrono::Duration::zero() && age < CACHE_TTL).then(|| hit.clone())
+}
+
+fn remember(entry: Cached) {
+    if let Ok(mut c) = CACHE.lock() {
+        if c.len() >= 10_000 {
+            c.clear();
+        }
+        c.insert(entry.token.id.clone(), entry);
+    }
+}
+
 pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<ApiCaller, AppError> {
     let raw = parts
         .headers
@@ -74,19 +114,32 @@ pub async fn authenticate(state: &AppState, parts: &Parts) -> Result<ApiCaller, 
         })
         .ok_or(AppError::Unauthorized)?;
     let (id, secret) = parse(raw.trim()).ok_or(AppError::Unauthorized)?;
-    let db = state.store.conn();
-    let t = token::get(db, id).await?.ok_or(AppError::Unauthorized)?;
     let now = state.now();
+    let entry = match cached(id, now) {
+        Some(e) => e,
+        None => {
+            let db = state.store.conn();
+            let t = token::get(db, id).await?.ok_or(AppError::Unauthorized)?;
+            let u = user::by_id(db, t.user_id)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            let e = Cached {
+                token: t,
+                user: u,
+                fetched_at: now,
+            };
+            remember(e.clone());
+            e
+        }
+    };
+    let Cached {
+        token: t, user: u, ..
+    } = entry;
     if !crate::auth::same(&t.secret_hash, &sha256_hex(secret.as_bytes()))
         || t.revoked_at.is_some()
         || t.expires_at.is_some_and(|e| e <= now)
+        || u.disabled_at.is_some()
     {
-        return Err(AppError::Unauthorized);
-    }
-    let u = user::by_id(db, t.user_id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    if u.disabled_at.is_some() {
         return Err(AppError::Unauthorized);
     }
     let role: Role = u.role.parse().map_err(|_| AppError::Unauthorized)?;

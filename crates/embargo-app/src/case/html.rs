@@ -145,7 +145,7 @@ pub async fn get_queue(
                     format!(
                         "{} by {}",
                         k.kind.describe(),
-                        d.strftime("%Y-%m-%d %H:%M UTC")
+                        service::local_time(&policy, d)
                     ),
                     class,
                 )
@@ -219,6 +219,10 @@ struct CasePage {
     can_note: bool,
     canned: Vec<(String, String)>,
     version_answer: Option<String>,
+    /// The team's CVSS vectors with scores, oldest first.
+    vectors: Vec<String>,
+    /// (id, file name, type, size in KiB).
+    attachments: Vec<(i64, String, String, i64)>,
     error: Option<String>,
 }
 
@@ -320,6 +324,16 @@ async fn case_page(
             members.push((u.id, u.email, view.row.assignee_id == Some(u.id)));
         }
     }
+    let mut attachments = Vec::new();
+    for at in case::attachments(db, view.row.id).await? {
+        let name = service::open_attachment_name(&state.keys, &view.row.reference, &at)?;
+        attachments.push((
+            at.id,
+            name,
+            at.content_type.clone(),
+            (at.size + 1023) / 1024,
+        ));
+    }
     let version_answer = view
         .report
         .fields
@@ -351,13 +365,39 @@ async fn case_page(
             .clone()
             .unwrap_or_else(|| "not set".into()),
         version: view.row.version,
-        fields: view
-            .report
-            .fields
+        fields: {
+            // Labels as the form showed them; fields the policy no longer asks for keep their id.
+            let labels = crate::report::intake::form_fields(&policy);
+            view.report
+                .fields
+                .iter()
+                .filter(|(k, _)| k.as_str() != "title")
+                .map(|(k, v)| {
+                    (
+                        labels
+                            .iter()
+                            .find(|f| &f.id == k)
+                            .map(|f| f.label.clone())
+                            .unwrap_or_else(|| k.clone()),
+                        v.clone(),
+                    )
+                })
+                .collect()
+        },
+        vectors: events
             .iter()
-            .filter(|(k, _)| k.as_str() != "title")
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .filter(|e| e.kind == "severity_set")
+            .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+            .map(|d| {
+                format!(
+                    "{} — {} ({})",
+                    d["vector"].as_str().unwrap_or(""),
+                    d["score"],
+                    d["severity"].as_str().unwrap_or("none")
+                )
+            })
             .collect(),
+        attachments: attachments,
         reporter_email: view
             .reporter
             .email
@@ -458,17 +498,9 @@ pub async fn post_state(
             .version
             .parse()
             .map_err(|_| AppError::validation("version", "reload the page"))?;
-        service::change_state(
-            &state.store,
-            &view,
-            to,
-            input,
-            version,
-            &by(&a, &ctx),
-            state.now(),
-        )
-        .await
-        .map(|_| ())
+        service::change_state(&state, &view, to, input, version, &by(&a, &ctx))
+            .await
+            .map(|_| ())
     }
     .await;
     or_page(&state, &a, &reference, result).await
@@ -585,4 +617,43 @@ pub async fn post_assign(
         Err(_) => Err(AppError::validation("version", "reload the page")),
     };
     or_page(&state, &a, &reference, r).await
+}
+
+/// Downloads an attachment: decrypted, always as a download with the sniffed type, never
+/// rendered by the browser.
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    a: Authed,
+    Path((reference, id)): Path<(String, i64)>,
+) -> AppResult<Response> {
+    let (view, _, _, _) = case_for(&state, &a, &reference).await?;
+    let at = case::attachment(state.store.conn(), view.row.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = service::open_attachment_name(&state.keys, &reference, &at)?;
+    let data = state
+        .keys
+        .open_bytes(
+            &at.data,
+            &crate::report::intake::sealing_context(&reference, "attachment"),
+        )
+        .map_err(|e| AppError::internal(anyhow::anyhow!("attachment {id} of {reference}: {e}")))?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        name.replace(['"', '\\'], "_")
+    );
+    let mut res = data.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        axum::http::header::CONTENT_TYPE,
+        at.content_type
+            .parse()
+            .unwrap_or(axum::http::HeaderValue::from_static(
+                "application/octet-stream",
+            )),
+    );
+    if let Ok(v) = disposition.parse() {
+        h.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }

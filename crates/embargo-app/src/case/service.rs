@@ -49,6 +49,14 @@ pub fn open(keys: &Keys, row: case::Case) -> AppResult<CaseView> {
     })
 }
 
+pub fn open_attachment_name(
+    keys: &Keys,
+    reference: &str,
+    a: &case::Attachment,
+) -> AppResult<String> {
+    open_text(keys, &a.filename, reference, "attachment-name")
+}
+
 pub fn open_message(keys: &Keys, reference: &str, m: &case::Message) -> AppResult<String> {
     open_text(keys, &m.body, reference, "message")
 }
@@ -149,14 +157,14 @@ pub struct ChangeBy {
 /// `expected_version`. Records the timeline (with the clock events the change implies) and
 /// the audit entry in the same transaction.
 pub async fn change_state(
-    store: &Store,
+    state: &crate::state::AppState,
     view: &CaseView,
     to: CaseState,
     input: TransitionInput,
     expected_version: i32,
     by: &ChangeBy,
-    now: Ts,
 ) -> AppResult<case::Case> {
+    let (store, keys, now) = (&state.store, &state.keys, state.now());
     let input = match view
         .row
         .previous_state
@@ -166,8 +174,16 @@ pub async fn change_state(
         Some(prev) if input.previous.is_none() => input.previous(prev),
         _ => input,
     };
-    let effect =
-        transition(view.state, to, &input).map_err(|e| AppError::Conflict(e.to_string()))?;
+    let effect = transition(view.state, to, &input).map_err(|e| {
+        use embargo_domain::case::TransitionError as E;
+        match e {
+            E::ReasonRequired { .. } | E::ReasonTooLong { .. } => {
+                AppError::validation("reason", e.to_string())
+            }
+            E::OriginalRequired => AppError::validation("duplicate_of", e.to_string()),
+            other => AppError::Conflict(other.to_string()),
+        }
+    })?;
     let txn = store.begin().await?;
     let previous = (to == CaseState::NeedsInfo).then(|| view.state.as_str().to_owned());
     let updated = case::update(&txn, view.row.id, expected_version, now, |m| {
@@ -187,6 +203,30 @@ pub async fn change_state(
         now,
     )
     .await?;
+    // What the team tells the reporter with the change (the question of needs-info, the
+    // canned out-of-scope answer…) goes on the thread, where the tracking page shows it.
+    if effect.notify_reporter
+        && by.actor == Actor::Team
+        && let Some(reason) = effect
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+    {
+        let sealed = keys.seal(
+            reason.as_bytes(),
+            &sealing_context(&view.row.reference, "message"),
+        );
+        let msg = case::NewMessage {
+            case_id: view.row.id,
+            author: "team",
+            author_user_id: None,
+            visibility: "thread",
+            body_sealed: &sealed,
+            via: "web",
+        };
+        case::add_message(&txn, msg, now).await?;
+    }
     for e in &effect.events {
         case::add_event(&txn, view.row.id, &by.id, &clock_kind(e), "{}", now).await?;
     }

@@ -180,16 +180,7 @@ pub async fn post_track_message(
         let to = embargo_domain::case::resume_state(prev)
             .map_err(|e| AppError::Conflict(e.to_string()))?;
         let input = TransitionInput::reporter().previous(prev);
-        service::change_state(
-            &state.store,
-            &view,
-            to,
-            input,
-            fresh.version,
-            &by,
-            state.now(),
-        )
-        .await?;
+        service::change_state(&state, &view, to, input, fresh.version, &by).await?;
     }
     Ok(Redirect::to(&format!("/track/{secret}#thread")).into_response())
 }
@@ -217,13 +208,12 @@ pub async fn post_track_withdraw(
         input = input.reason(f.reason.trim());
     }
     match service::change_state(
-        &state.store,
+        &state,
         &view,
         CaseState::Withdrawn,
         input,
         version,
         &reporter(&ctx),
-        state.now(),
     )
     .await
     {

@@ -249,6 +249,12 @@ fn matrix(dummy: i64, case: &str) -> Vec<(&'static str, &'static str, String, &'
             format!("/cases/{case}/assign"),
             ADMINS,
         ),
+        (
+            "GET",
+            "/cases/{reference}/attachments/{id}",
+            format!("/cases/{case}/attachments/1"),
+            &[],
+        ), // the matrix case has none: 404 for all
         ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
         ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
         (

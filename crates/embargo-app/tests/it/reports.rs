@@ -166,6 +166,37 @@ async fn a_report_through_the_form_is_stored_sealed_and_tracked() {
     assert_eq!(detail["reporter_email"], "researcher@example.net");
     assert_eq!(detail["messages"].as_array().unwrap().len(), 1);
 
+    // The team downloads the attachment: decrypted, as a download, with the sniffed type.
+    let admin_page = _admin.get(&format!("/cases/{reference}")).await;
+    let href = admin_page
+        .text
+        .split("/attachments/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let file = _admin
+        .get(&format!("/cases/{reference}/attachments/{href}"))
+        .await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.text, "print('poc')\n");
+    assert!(
+        file.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment; filename=\"poc.py\"")
+    );
+    assert_eq!(file.header("content-type"), Some("text/plain"));
+    assert_eq!(
+        reporter
+            .get(&format!("/cases/{reference}/attachments/{href}"))
+            .await
+            .location(),
+        "/login",
+        "not for anonymous"
+    );
+
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("copy.db");
     app.store().backup_sqlite(&copy).await.unwrap();

@@ -192,3 +192,31 @@ async fn no_secret_is_stored_in_clear() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_revocation_by_another_instance_applies_within_the_cache_ttl() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let t = app.token(ADMIN, "read").await;
+    let c = app.client();
+    assert_eq!(c.get_bearer("/api/v1/me", &t).await.status, 200);
+    // Another instance (or the CLI) revokes it straight in the shared database.
+    let (id, _) = embargo_app::auth::token::parse(&t).unwrap();
+    let u = user::by_email(app.store().conn(), ADMIN)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        token::revoke(app.store().conn(), u.id, id, app.clock_now())
+            .await
+            .unwrap()
+    );
+    app.clock
+        .advance(embargo_app::auth::token::CACHE_TTL + chrono::Duration::seconds(1));
+    assert_eq!(
+        c.get_bearer("/api/v1/me", &t).await.status,
+        401,
+        "no later than the cache TTL"
+    );
+    app.stop().await;
+}

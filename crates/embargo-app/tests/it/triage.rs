@@ -101,7 +101,10 @@ async fn a_triager_works_a_case_with_the_reporter() {
     assert_eq!(r.status, 409, "{}", r.text);
     // needs-info requires saying what is needed.
     let r = change(&tri, &reference, "needs-info", "").await;
-    assert_eq!(r.status, 409);
+    assert_eq!(
+        r.status, 400,
+        "a missing reason is a validation error on the reason"
+    );
     let r = change(
         &tri,
         &reference,
@@ -110,6 +113,11 @@ async fn a_triager_works_a_case_with_the_reporter() {
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.text);
+    let t = reporter.get(&track).await;
+    assert!(
+        t.text.contains("Which Home Assistant version?"),
+        "the question reaches the reporter's thread"
+    );
     // The reporter answers on the tracking page: the case goes back (to acknowledged).
     let r = reporter
         .submit(
