@@ -397,7 +397,7 @@ async fn case_page(
                 )
             })
             .collect(),
-        attachments: attachments,
+        attachments,
         reporter_email: view
             .reporter
             .email
