@@ -21,6 +21,7 @@ pub mod page;
 pub mod program;
 pub mod report;
 pub mod serve;
+pub mod signing;
 pub mod state;
 
 use axum::Router;
@@ -138,6 +139,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/p/{slug}/policy", get(program::html::get_policy_page))
         .route("/p/{slug}/report", get(report::html::get_report_form))
+        .route("/p/{slug}/pgp-key.asc", get(program::html::get_pgp_key))
         .route("/cases", get(case::html::get_queue))
         .route("/cases/{reference}", get(case::html::get_case))
         .route("/cases/{reference}/state", post(case::html::post_state))

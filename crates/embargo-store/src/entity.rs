@@ -373,3 +373,21 @@ pub mod case_search {
     }
     no_relations!();
 }
+
+pub mod program_key {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "program_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program_id: i64,
+        pub fingerprint: String,
+        pub public_armored: String,
+        pub secret_sealed: String,
+        pub created_at: DateTimeUtc,
+        pub retired_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

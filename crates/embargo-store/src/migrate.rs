@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (2, "programs", include_str!("migrations/0002_programs.sql")),
     (3, "cases", include_str!("migrations/0003_cases.sql")),
+    (
+        4,
+        "program_keys",
+        include_str!("migrations/0004_program_keys.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -5,10 +5,11 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 
-use crate::entity::{program, program_member};
+use crate::entity::{program, program_key, program_member};
 use crate::{StoreError, Ts};
 
 pub use program::Model as Program;
+pub use program_key::Model as Key;
 pub use program_member::Model as Member;
 
 pub async fn create(
@@ -184,4 +185,47 @@ pub async fn remove_member(
         .await?
         .rows_affected
         == 1)
+}
+
+/// The program's current (not retired) OpenPGP key.
+pub async fn current_key(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+) -> Result<Option<Key>, StoreError> {
+    Ok(program_key::Entity::find()
+        .filter(program_key::Column::ProgramId.eq(program_id))
+        .filter(program_key::Column::RetiredAt.is_null())
+        .order_by_desc(program_key::Column::Id)
+        .one(db)
+        .await?)
+}
+
+/// Every key of the program, newest first (retired ones stay published).
+pub async fn keys(db: &impl ConnectionTrait, program_id: i64) -> Result<Vec<Key>, StoreError> {
+    Ok(program_key::Entity::find()
+        .filter(program_key::Column::ProgramId.eq(program_id))
+        .order_by_desc(program_key::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn add_key(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    fingerprint: &str,
+    public_armored: &str,
+    secret_sealed: &str,
+    now: Ts,
+) -> Result<Key, StoreError> {
+    Ok(program_key::ActiveModel {
+        program_id: Set(program_id),
+        fingerprint: Set(fingerprint.to_owned()),
+        public_armored: Set(public_armored.to_owned()),
+        secret_sealed: Set(secret_sealed.to_owned()),
+        created_at: Set(now),
+        retired_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }

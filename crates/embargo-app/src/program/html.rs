@@ -349,18 +349,45 @@ pub async fn get_security_md(
     ))
 }
 
+/// security.txt for a program, clear-signed when its policy asks for it.
+async fn security_txt(state: &AppState, p: &program::Program) -> AppResult<Response> {
+    let policy = service::policy_of(p)?;
+    let mut body = embargo_formats::security_txt::render(&policy, service::today(state.now()));
+    if policy.security_txt.sign {
+        let (key, _) =
+            crate::signing::program_key(&state.store, &state.keys, p, state.now()).await?;
+        body = crate::signing::clear_sign(&key, &body)?;
+    }
+    Ok(text("text/plain; charset=utf-8", body, None))
+}
+
+/// Public: a program's OpenPGP key (created on first use), every key it has had.
+pub async fn get_pgp_key(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    let p = find(&state, &slug).await?;
+    crate::signing::program_key(&state.store, &state.keys, &p, state.now()).await?;
+    let keys = program::keys(state.store.conn(), p.id).await?;
+    let body: String = keys
+        .iter()
+        .map(|k| k.public_armored.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(text(
+        "application/pgp-keys",
+        body,
+        Some(&format!("{slug}.asc")),
+    ))
+}
+
 /// Public: a program's security.txt (RFC 9116).
 pub async fn get_security_txt(
     State(state): State<AppState>,
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
     let p = find(&state, &slug).await?;
-    let policy = service::policy_of(&p)?;
-    Ok(text(
-        "text/plain; charset=utf-8",
-        embargo_formats::security_txt::render(&policy, service::today(state.now())),
-        None,
-    ))
+    security_txt(&state, &p).await
 }
 
 /// Public: `/.well-known/security.txt` is the default program's (RFC 9116 §3).
@@ -368,10 +395,5 @@ pub async fn get_well_known_security_txt(State(state): State<AppState>) -> AppRe
     let p = program::default(state.store.conn())
         .await?
         .ok_or(AppError::NotFound)?;
-    let policy = service::policy_of(&p)?;
-    Ok(text(
-        "text/plain; charset=utf-8",
-        embargo_formats::security_txt::render(&policy, service::today(state.now())),
-        None,
-    ))
+    security_txt(&state, &p).await
 }

@@ -171,6 +171,12 @@ fn matrix(dummy: i64, case: &str) -> Vec<(&'static str, &'static str, String, &'
         ("GET", "/api/v1/programs", "/api/v1/programs".into(), TEAM),
         (
             "GET",
+            "/p/{slug}/pgp-key.asc",
+            "/p/obserae/pgp-key.asc".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
             "/p/{slug}/report",
             "/p/obserae/report".into(),
             EVERYONE,

@@ -162,3 +162,109 @@ async fn members_see_only_their_programs() {
     );
     app.stop().await;
 }
+
+fn gpg_available() -> bool {
+    let ok = std::process::Command::new("gpg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("CI is set but gpg is not installed: the OpenPGP interoperability test must run");
+    }
+    ok
+}
+
+fn gpg(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("gpg")
+        .arg("--homedir")
+        .arg(home)
+        .args(["--batch", "--no-tty"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_security_txt_verifies_with_gnupg() {
+    if !gpg_available() {
+        eprintln!("note: gpg not installed; skipping the OpenPGP interoperability test");
+        return;
+    }
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    let policy = example("network-security-appliance");
+    let policy = if policy.contains("[security_txt]") {
+        policy.replacen("[security_txt]", "[security_txt]\nsign = true", 1)
+    } else {
+        format!("{policy}\n[security_txt]\nsign = true\n")
+    };
+    let cli = embargo_app::admin::service::Actor::cli();
+    embargo_app::program::service::add(app.store(), &policy, "p.toml", &cli, app.clock_now())
+        .await
+        .ok()
+        .unwrap();
+    let c = app.client();
+    let key = c.get("/p/obserae/pgp-key.asc").await;
+    assert_eq!(key.status, 200);
+    assert!(
+        key.text.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{}",
+        key.text
+    );
+    let txt = c.get("/p/obserae/security.txt").await.text;
+    assert!(
+        txt.starts_with("-----BEGIN PGP SIGNED MESSAGE-----") && txt.contains("Contact:"),
+        "{txt}"
+    );
+    assert_eq!(
+        c.get("/.well-known/security.txt").await.text.lines().next(),
+        Some("-----BEGIN PGP SIGNED MESSAGE-----")
+    );
+    // The same key signs every time (created once, kept sealed).
+    assert_eq!(c.get("/p/obserae/pgp-key.asc").await.text, key.text);
+
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("key.asc"), &key.text).unwrap();
+    std::fs::write(home.path().join("security.txt"), &txt).unwrap();
+    let import = gpg(
+        home.path(),
+        &["--import", home.path().join("key.asc").to_str().unwrap()],
+    );
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let verify = gpg(
+        home.path(),
+        &[
+            "--verify",
+            home.path().join("security.txt").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        verify.status.success(),
+        "gpg could not verify: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stderr).contains("Good signature"));
+    // A tampered file does not verify.
+    std::fs::write(
+        home.path().join("bad.txt"),
+        txt.replacen(
+            "Contact: ",
+            "Contact: mailto:attacker@example.net\nContact: ",
+            1,
+        ),
+    )
+    .unwrap();
+    let bad = gpg(
+        home.path(),
+        &["--verify", home.path().join("bad.txt").to_str().unwrap()],
+    );
+    assert!(
+        !bad.status.success(),
+        "a tampered security.txt must not verify"
+    );
+    app.stop().await;
+}

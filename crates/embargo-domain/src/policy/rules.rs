@@ -489,6 +489,10 @@ pub struct SecurityTxt {
     /// Hiring page (§2.5.6).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hiring: Option<String>,
+    /// Serve the file clear-signed with the program's OpenPGP key (§2.3), which Embargo
+    /// creates on first use and publishes at `/p/{slug}/pgp-key.asc`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sign: bool,
 }
 
 /// One `[[keys]]` entry: keys other than a channel's (e.g. a release-signing key).
