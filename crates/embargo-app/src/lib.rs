@@ -70,6 +70,14 @@ pub fn router(state: AppState) -> Router {
             "/track/{secret}/withdraw",
             post(report::track::post_track_withdraw),
         )
+        .route(
+            "/track/{secret}/credit",
+            post(report::track::post_track_credit),
+        )
+        .route(
+            "/track/{secret}/disclosure",
+            post(report::track::post_track_disclosure),
+        )
         .route_layer(from_fn_with_state(
             state.clone(),
             http::limit_unauthenticated_posts,

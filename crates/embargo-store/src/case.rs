@@ -365,3 +365,20 @@ pub async fn count_by_state(
         .all(db)
         .await?)
 }
+
+/// Replaces the sealed reporter details (credit choice, contact) without touching the
+/// version: the reporter's own details never conflict with the team's work on the case.
+pub async fn set_reporter(
+    db: &impl ConnectionTrait,
+    id: i64,
+    reporter_sealed: &str,
+    now: Ts,
+) -> Result<(), StoreError> {
+    case::Entity::update_many()
+        .col_expr(case::Column::Reporter, Expr::value(reporter_sealed))
+        .col_expr(case::Column::UpdatedAt, Expr::value(now))
+        .filter(case::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

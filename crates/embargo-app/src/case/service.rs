@@ -450,3 +450,140 @@ pub async fn assign(
     txn.commit().await?;
     Ok(updated)
 }
+
+/// How the reporter wants to be credited.
+#[derive(Debug, Clone)]
+pub struct CreditChoice {
+    /// `name`, `handle` or `anonymous`.
+    pub kind: String,
+    pub name: String,
+    pub link: String,
+    /// The reporter ticked "credit me as above".
+    pub consent: bool,
+}
+
+/// Records the reporter's credit choice and consent (sealed with the other reporter details).
+pub async fn set_credit(
+    state: &crate::state::AppState,
+    view: &CaseView,
+    choice: CreditChoice,
+    by: &ChangeBy,
+) -> AppResult<()> {
+    let now = state.now();
+    let kind = match choice.kind.as_str() {
+        k @ ("name" | "handle" | "anonymous") => k.to_owned(),
+        _ => {
+            return Err(AppError::validation(
+                "kind",
+                "choose name, handle or anonymous",
+            ));
+        }
+    };
+    let name = choice.name.trim();
+    if kind != "anonymous" && name.is_empty() {
+        return Err(AppError::validation(
+            "name",
+            "give the name or handle to credit",
+        ));
+    }
+    if name.chars().count() > 120 {
+        return Err(AppError::validation("name", "at most 120 characters"));
+    }
+    let link = choice.link.trim();
+    if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+        return Err(AppError::validation(
+            "link",
+            "a link must start with https://",
+        ));
+    }
+    if kind != "anonymous" && !choice.consent {
+        return Err(AppError::validation(
+            "consent",
+            "tick the box to consent to be credited as shown",
+        ));
+    }
+    let mut r = view.reporter.clone();
+    r.credit_kind = Some(kind.clone());
+    r.credit = (kind != "anonymous").then(|| name.to_owned());
+    r.credit_link = (kind != "anonymous" && !link.is_empty()).then(|| link.to_owned());
+    r.credit_consent_at =
+        (kind != "anonymous").then(|| now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let sealed = state.keys.seal(
+        serde_json::to_string(&r)
+            .map_err(AppError::internal)?
+            .as_bytes(),
+        &sealing_context(&view.row.reference, "reporter"),
+    );
+    let txn = state.store.begin().await?;
+    case::set_reporter(&txn, view.row.id, &sealed, now).await?;
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        "credit_set",
+        &json!({ "kind": kind, "consent": kind != "anonymous" }).to_string(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        "case.credit_set",
+        &format!("case:{}", view.row.reference),
+        json!({ "kind": kind }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The reporter (or the team) proposes a disclosure date; agreement is recorded in issue 5's
+/// embargo work, the proposals are on the timeline now.
+pub async fn propose_disclosure(
+    state: &crate::state::AppState,
+    view: &CaseView,
+    date: &str,
+    by: &ChangeBy,
+) -> AppResult<jiff::civil::Date> {
+    let now = state.now();
+    let day: jiff::civil::Date = date
+        .trim()
+        .parse()
+        .map_err(|_| AppError::validation("date", "give a date as YYYY-MM-DD"))?;
+    let today = crate::program::service::today(now);
+    if day <= today {
+        return Err(AppError::validation(
+            "date",
+            "the date must be in the future",
+        ));
+    }
+    let who = if by.actor == Actor::Reporter {
+        "reporter"
+    } else {
+        "team"
+    };
+    let txn = state.store.begin().await?;
+    case::add_event(
+        &txn,
+        view.row.id,
+        &by.id,
+        "disclosure_proposed",
+        &json!({ "date": day.to_string(), "by": who }).to_string(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        &by.id,
+        &by.ip,
+        "case.disclosure_proposed",
+        &format!("case:{}", view.row.reference),
+        json!({ "date": day.to_string(), "by": who }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(day)
+}

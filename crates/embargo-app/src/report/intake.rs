@@ -248,7 +248,17 @@ pub struct StoredReport {
 pub struct StoredReporter {
     pub email: Option<String>,
     pub pgp_key: Option<String>,
+    /// The name or handle to credit, as given.
     pub credit: Option<String>,
+    /// `name`, `handle` or `anonymous`, once the reporter chose on the tracking page.
+    #[serde(default)]
+    pub credit_kind: Option<String>,
+    /// A link to show with the credit.
+    #[serde(default)]
+    pub credit_link: Option<String>,
+    /// When the reporter consented to be credited as above (RFC 3339); no credit without it.
+    #[serde(default)]
+    pub credit_consent_at: Option<String>,
 }
 
 /// Lower-cased words of 2–40 characters: what the blind search index holds.
@@ -351,6 +361,7 @@ pub async fn submit(
         email: email.as_ref().map(ToString::to_string),
         pgp_key: input.reporter_pgp_key.clone(),
         credit,
+        ..Default::default()
     })
     .map_err(AppError::internal)?;
     let c = case::create(

@@ -41,6 +41,13 @@ struct TrackPage {
     open: bool,
     version: i32,
     error: Option<String>,
+    /// `name`, `handle`, `anonymous`, or empty when not chosen yet.
+    credit_kind: String,
+    credit_name: String,
+    credit_link: String,
+    credit_consented: bool,
+    /// (date, proposed by) of every disclosure-date proposal, oldest first.
+    proposals: Vec<(String, String)>,
 }
 
 async fn find(state: &AppState, secret: &str) -> AppResult<case::Case> {
@@ -112,6 +119,25 @@ async fn page(
         open: view.state.is_open(),
         version: view.row.version,
         error,
+        credit_kind: view.reporter.credit_kind.clone().unwrap_or_default(),
+        credit_name: view.reporter.credit.clone().unwrap_or_default(),
+        credit_link: view.reporter.credit_link.clone().unwrap_or_default(),
+        credit_consented: view.reporter.credit_consent_at.is_some(),
+        proposals: events
+            .iter()
+            .filter(|e| e.kind == "disclosure_proposed")
+            .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+            .map(|d| {
+                (
+                    d["date"].as_str().unwrap_or("").to_owned(),
+                    if d["by"] == "reporter" {
+                        "you".to_owned()
+                    } else {
+                        "the team".to_owned()
+                    },
+                )
+            })
+            .collect(),
     })
 }
 
@@ -223,6 +249,76 @@ pub async fn post_track_withdraw(
             Ok(render_status(
                 StatusCode::CONFLICT,
                 &page(&state, &secret, csrf, Some(m), None).await?,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CreditForm {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    link: String,
+    #[serde(default)]
+    consent: Option<String>,
+}
+
+/// The reporter chooses how to be credited (name, handle, link, or anonymous) and consents.
+pub async fn post_track_credit(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+    CsrfForm(f): CsrfForm<CreditForm>,
+) -> AppResult<Response> {
+    let row = find(&state, &secret).await?;
+    let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
+    let choice = service::CreditChoice {
+        kind: f.kind,
+        name: f.name,
+        link: f.link,
+        consent: f.consent.is_some(),
+    };
+    match service::set_credit(&state, &view, choice, &reporter(&ctx)).await {
+        Ok(()) => Ok(Redirect::to(&format!("/track/{secret}#credit")).into_response()),
+        Err(AppError::Validation { message, .. }) => {
+            let (csrf, _) = visitor_token(&state, &headers);
+            Ok(render_status(
+                StatusCode::BAD_REQUEST,
+                &page(&state, &secret, csrf, Some(message), None).await?,
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DisclosureForm {
+    #[serde(default)]
+    date: String,
+}
+
+/// The reporter proposes a disclosure date.
+pub async fn post_track_disclosure(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+    CsrfForm(f): CsrfForm<DisclosureForm>,
+) -> AppResult<Response> {
+    let row = find(&state, &secret).await?;
+    let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
+    match service::propose_disclosure(&state, &view, &f.date, &reporter(&ctx)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/track/{secret}#disclosure")).into_response()),
+        Err(AppError::Validation { message, .. }) => {
+            let (csrf, _) = visitor_token(&state, &headers);
+            Ok(render_status(
+                StatusCode::BAD_REQUEST,
+                &page(&state, &secret, csrf, Some(message), None).await?,
             ))
         }
         Err(e) => Err(e),

@@ -212,6 +212,18 @@ fn matrix(dummy: i64, case: &str) -> Vec<(&'static str, &'static str, String, &'
             &[],
         ),
         (
+            "POST",
+            "/track/{secret}/credit",
+            "/track/not-a-real-secret/credit".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/track/{secret}/disclosure",
+            "/track/not-a-real-secret/disclosure".into(),
+            &[],
+        ),
+        (
             "GET",
             "/api/v1/programs/{slug}/cases",
             "/api/v1/programs/obserae/cases".into(),

@@ -445,3 +445,116 @@ async fn cases_are_visible_only_to_their_program() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_reporter_chooses_credit_and_proposes_a_disclosure_date() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    with_program(&app).await;
+    let c = app.client();
+    let body = serde_json::json!({"fields": {"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"}});
+    let r = c
+        .send(
+            c.http
+                .post(format!("{}/api/v1/programs/obserae/reports", app.url))
+                .json(&body),
+        )
+        .await;
+    let reference = r.json()["reference"].as_str().unwrap().to_owned();
+    let track = r.json()["tracking_url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix(&app.url)
+        .unwrap()
+        .to_owned();
+    let reporter = app.client();
+    // Credit needs consent.
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/credit"),
+            &[
+                ("kind", "handle"),
+                ("name", "@zerocool"),
+                ("link", "https://example.net/zc"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text.contains("consent"));
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/credit"),
+            &[
+                ("kind", "handle"),
+                ("name", "@zerocool"),
+                ("link", "javascript:alert(1)"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "only http(s) links");
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/credit"),
+            &[
+                ("kind", "handle"),
+                ("name", "@zerocool"),
+                ("link", "https://example.net/zc"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let t = reporter.get(&track).await;
+    assert!(
+        t.text
+            .contains("You will be credited as <strong>@zerocool</strong>"),
+        "{}",
+        t.text
+    );
+    // A disclosure date in the past is refused; a future one is recorded for the team.
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/disclosure"),
+            &[("date", "2020-01-01")],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let r = reporter
+        .submit(
+            &track,
+            &format!("{track}/disclosure"),
+            &[("date", "2027-02-01")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        reporter
+            .get(&track)
+            .await
+            .text
+            .contains("2027-02-01 — proposed by you")
+    );
+    let page = admin.get(&format!("/cases/{reference}")).await;
+    assert!(
+        page.text.contains("disclosure_proposed") && page.text.contains("credit_set"),
+        "on the team's timeline"
+    );
+    // Choosing anonymity withdraws the consent.
+    let r = reporter
+        .submit(&track, &format!("{track}/credit"), &[("kind", "anonymous")])
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        reporter
+            .get(&track)
+            .await
+            .text
+            .contains("You chose not to be credited.")
+    );
+    app.stop().await;
+}
