@@ -68,16 +68,27 @@ impl Keys {
             source,
         };
         if !path.exists() {
+            // Written to a private temporary file, then linked into place: two instances
+            // starting at once never read a half-written key, and the loser reads the winner's.
             let mut key = [0u8; 32];
             rand::fill(&mut key);
+            let tmp = path.with_extension(format!("tmp-{:016x}", rand::random::<u64>()));
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(true)
                 .mode(0o600)
-                .open(path)
+                .open(&tmp)
                 .map_err(io)?;
             f.write_all(hex::encode(key).as_bytes()).map_err(io)?;
             f.sync_all().map_err(io)?;
+            let linked = std::fs::hard_link(&tmp, path);
+            let _ = std::fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(io(e)),
+            }
         }
         let text = std::fs::read_to_string(path).map_err(io)?;
         let bytes = hex::decode(text.trim())
@@ -192,5 +203,27 @@ mod tests {
         );
         std::fs::write(&p, "nothex").unwrap();
         assert!(Keys::load_or_create(&p).is_err());
+    }
+
+    #[test]
+    fn instances_starting_together_agree_on_one_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("master.key");
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || Keys::load_or_create(&p).map(|k| k.hash_ip("x")))
+            })
+            .collect();
+        let hashes: Vec<String> = handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .collect();
+        assert!(
+            hashes.iter().all(|h| h == &hashes[0]),
+            "every instance reads the same key"
+        );
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary files left behind");
     }
 }

@@ -311,7 +311,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 println!(
                     "Also keep a copy of the master key file ({}).",
-                    config.data_dir.join("master.key").display()
+                    embargo_app::serve::master_key_path(&config).display()
                 );
                 return Ok(ExitCode::SUCCESS);
             }
@@ -332,7 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             println!(
                 "Keep the master key ({}) with it: sealed secrets cannot be read without it.",
-                config.data_dir.join("master.key").display()
+                embargo_app::serve::master_key_path(&config).display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -490,7 +490,7 @@ pub async fn set_credit(
         return Err(AppError::validation("name", "at most 120 characters"));
     }
     let link = choice.link.trim();
-    if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
         return Err(AppError::validation(
             "link",
             "a link must start with https://",
