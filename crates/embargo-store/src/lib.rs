@@ -86,6 +86,10 @@ impl Default for StoreOptions {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where write transactions run. On SQLite a pool of one connection: writers queue for it
+    /// in tokio instead of colliding on SQLite's single write lock and sleeping in its busy
+    /// handler. On PostgreSQL the same pool as reads.
+    writer: DatabaseConnection,
     backend: DbBackend,
 }
 
@@ -125,8 +129,19 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
+        let mut w = co.clone();
         let db = Database::connect(co).await?;
-        Ok(Store { db, backend })
+        let writer = if backend == DbBackend::Sqlite {
+            w.max_connections(1).min_connections(1);
+            Database::connect(w).await?
+        } else {
+            db.clone()
+        };
+        Ok(Store {
+            db,
+            writer,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -144,7 +159,7 @@ impl Store {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             ..Default::default()
         };
-        Ok(self.db.begin_with_options(opts).await?)
+        Ok(self.writer.begin_with_options(opts).await?)
     }
 
     /// True when the database answers a trivial query.
@@ -183,6 +198,7 @@ impl Store {
     }
 
     pub async fn close(self) {
+        let _ = self.writer.close().await;
         let _ = self.db.close().await;
     }
 }
