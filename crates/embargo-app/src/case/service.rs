@@ -153,6 +153,41 @@ pub struct ChangeBy {
     pub ip: String,
 }
 
+/// Writes a change to the case timeline and the audit log (`case.<kind>`), in the caller's
+/// transaction and with the same detail, which never holds report text.
+async fn record_change(
+    txn: &impl embargo_store::ConnectionTrait,
+    view: &CaseView,
+    by: &ChangeBy,
+    kind: &str,
+    detail: serde_json::Value,
+    now: Ts,
+) -> AppResult<()> {
+    case::add_event(txn, view.row.id, &by.id, kind, &detail.to_string(), now).await?;
+    audit::record(
+        txn,
+        &by.id,
+        &by.ip,
+        &format!("case.{kind}"),
+        &format!("case:{}", view.row.reference),
+        detail,
+        now,
+    )
+    .await
+}
+
+/// Records an event the SLA clocks read.
+async fn clock_event(
+    txn: &impl embargo_store::ConnectionTrait,
+    view: &CaseView,
+    by: &ChangeBy,
+    e: &EventKind,
+    now: Ts,
+) -> AppResult<()> {
+    case::add_event(txn, view.row.id, &by.id, &clock_kind(e), "{}", now).await?;
+    Ok(())
+}
+
 /// Moves a case to `to`, if the transition is allowed and the case is still at
 /// `expected_version`. Records the timeline (with the clock events the change implies) and
 /// the audit entry in the same transaction.
@@ -193,16 +228,15 @@ pub async fn change_state(
         }
     })
     .await?;
-    let detail = json!({ "from": view.state.as_str(), "to": to.as_str(), "reason": effect.reason, "duplicate_of": effect.duplicate_of.as_ref().map(ToString::to_string) });
-    case::add_event(
-        &txn,
-        view.row.id,
-        &by.id,
-        "state_changed",
-        &detail.to_string(),
-        now,
-    )
-    .await?;
+    // The reason may describe the vulnerability: it is sealed like the report (ADR 0005).
+    let reason = effect.reason.as_deref().map(|r| {
+        keys.seal(
+            r.as_bytes(),
+            &sealing_context(&view.row.reference, "reason"),
+        )
+    });
+    let detail = json!({ "from": view.state.as_str(), "to": to.as_str(), "reason_sealed": reason, "duplicate_of": effect.duplicate_of.as_ref().map(ToString::to_string) });
+    record_change(&txn, view, by, "state_changed", detail, now).await?;
     // What the team tells the reporter with the change (the question of needs-info, the
     // canned out-of-scope answer…) goes on the thread, where the tracking page shows it.
     if effect.notify_reporter
@@ -228,18 +262,8 @@ pub async fn change_state(
         case::add_message(&txn, msg, now).await?;
     }
     for e in &effect.events {
-        case::add_event(&txn, view.row.id, &by.id, &clock_kind(e), "{}", now).await?;
+        clock_event(&txn, view, by, e, now).await?;
     }
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        "case.state_changed",
-        &format!("case:{}", view.row.reference),
-        json!({ "from": view.state.as_str(), "to": to.as_str() }),
-        now,
-    )
-    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -309,37 +333,11 @@ pub async fn post_message(
     } else {
         "message"
     };
-    case::add_event(
-        &txn,
-        view.row.id,
-        &by.id,
-        kind,
-        &json!({ "author": author }).to_string(),
-        now,
-    )
-    .await?;
+    record_change(&txn, view, by, kind, json!({ "author": author }), now).await?;
     // A team reply on the thread is a status update for the clocks.
     if author == "team" && visibility == "thread" {
-        case::add_event(
-            &txn,
-            view.row.id,
-            &by.id,
-            &clock_kind(&EventKind::StatusUpdateSent),
-            "{}",
-            now,
-        )
-        .await?;
+        clock_event(&txn, view, by, &EventKind::StatusUpdateSent, now).await?;
     }
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        &format!("case.{kind}_added"),
-        &format!("case:{reference}"),
-        json!({}),
-        now,
-    )
-    .await?;
     txn.commit().await?;
     Ok(())
 }
@@ -365,36 +363,10 @@ pub async fn set_severity(
     })
     .await?;
     let detail = json!({ "vector": parsed.vector, "score": parsed.base_score, "severity": band.map(|b| b.label()) });
-    case::add_event(
-        &txn,
-        view.row.id,
-        &by.id,
-        "severity_set",
-        &detail.to_string(),
-        now,
-    )
-    .await?;
+    record_change(&txn, view, by, "severity_set", detail, now).await?;
     if let Some(b) = band {
-        case::add_event(
-            &txn,
-            view.row.id,
-            &by.id,
-            &clock_kind(&EventKind::SeveritySet(b)),
-            "{}",
-            now,
-        )
-        .await?;
+        clock_event(&txn, view, by, &EventKind::SeveritySet(b), now).await?;
     }
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        "case.severity_set",
-        &format!("case:{}", view.row.reference),
-        detail,
-        now,
-    )
-    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -428,21 +400,11 @@ pub async fn assign(
         m.assignee_id = sea_orm::Set(assignee)
     })
     .await?;
-    case::add_event(
+    record_change(
         &txn,
-        view.row.id,
-        &by.id,
+        view,
+        by,
         "assigned",
-        &json!({ "assignee": assignee }).to_string(),
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        "case.assigned",
-        &format!("case:{}", view.row.reference),
         json!({ "assignee": assignee }),
         now,
     )
@@ -516,22 +478,12 @@ pub async fn set_credit(
     );
     let txn = state.store.begin().await?;
     case::set_reporter(&txn, view.row.id, &sealed, now).await?;
-    case::add_event(
+    record_change(
         &txn,
-        view.row.id,
-        &by.id,
+        view,
+        by,
         "credit_set",
-        &json!({ "kind": kind, "consent": kind != "anonymous" }).to_string(),
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        "case.credit_set",
-        &format!("case:{}", view.row.reference),
-        json!({ "kind": kind }),
+        json!({ "kind": kind, "consent": kind != "anonymous" }),
         now,
     )
     .await?;
@@ -565,21 +517,11 @@ pub async fn propose_disclosure(
         "team"
     };
     let txn = state.store.begin().await?;
-    case::add_event(
+    record_change(
         &txn,
-        view.row.id,
-        &by.id,
+        view,
+        by,
         "disclosure_proposed",
-        &json!({ "date": day.to_string(), "by": who }).to_string(),
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &by.id,
-        &by.ip,
-        "case.disclosure_proposed",
-        &format!("case:{}", view.row.reference),
         json!({ "date": day.to_string(), "by": who }),
         now,
     )

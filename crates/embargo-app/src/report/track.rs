@@ -62,7 +62,6 @@ async fn page(
     secret: &str,
     csrf: String,
     error: Option<String>,
-    flash: Option<&'static str>,
 ) -> AppResult<TrackPage> {
     let row = find(state, secret).await?;
     let (view, prog, policy) = service::load(&state.store, &state.keys, row).await?;
@@ -97,8 +96,7 @@ async fn page(
             body: service::open_message(&state.keys, &view.row.reference, &m)?,
         });
     }
-    let mut chrome = Chrome::new(format!("{} · {}", view.row.reference, prog.name), csrf);
-    chrome.flash = flash.map(str::to_owned);
+    let chrome = Chrome::new(format!("{} · {}", view.row.reference, prog.name), csrf);
     Ok(TrackPage {
         chrome,
         secret: secret.to_owned(),
@@ -148,7 +146,7 @@ pub async fn get_track(
 ) -> AppResult<Response> {
     let (csrf, set) = visitor_token(&state, &headers);
     Ok(with_cookie(
-        render(&page(&state, &secret, csrf, None, None).await?),
+        render(&page(&state, &secret, csrf, None).await?),
         set,
     ))
 }
@@ -157,6 +155,29 @@ pub async fn get_track(
 pub struct MessageForm {
     #[serde(default)]
     body: String,
+}
+
+/// After a reporter's action: back to the page (at `anchor`), or the page again with the
+/// problem (400 for bad input, 409 when the case changed or the move is not allowed); other
+/// errors pass on.
+async fn or_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    secret: &str,
+    anchor: &str,
+    result: AppResult<()>,
+) -> AppResult<Response> {
+    let (status, message) = match result {
+        Ok(()) => return Ok(Redirect::to(&format!("/track/{secret}{anchor}")).into_response()),
+        Err(AppError::Validation { message, .. }) => (StatusCode::BAD_REQUEST, message),
+        Err(AppError::Conflict(message)) => (StatusCode::CONFLICT, message),
+        Err(e) => return Err(e),
+    };
+    let (csrf, _) = visitor_token(state, headers);
+    Ok(render_status(
+        status,
+        &page(state, secret, csrf, Some(message)).await?,
+    ))
 }
 
 fn reporter(ctx: &RequestCtx) -> ChangeBy {
@@ -184,31 +205,25 @@ pub async fn post_track_message(
         via: "web",
         user_id: None,
     };
-    match service::post_message(&state.store, &state.keys, &view, post, &by, state.now()).await {
-        Ok(()) => {}
-        Err(AppError::Validation { message, .. }) => {
-            let (csrf, _) = visitor_token(&state, &headers);
-            return Ok(render_status(
-                StatusCode::BAD_REQUEST,
-                &page(&state, &secret, csrf, Some(message), None).await?,
-            ));
+    let result = async {
+        service::post_message(&state.store, &state.keys, &view, post, &by, state.now()).await?;
+        if view.state == CaseState::NeedsInfo
+            && let Some(prev) = view
+                .row
+                .previous_state
+                .as_deref()
+                .and_then(|p| p.parse::<CaseState>().ok())
+        {
+            let fresh = find(&state, &secret).await?;
+            let to = embargo_domain::case::resume_state(prev)
+                .map_err(|e| AppError::Conflict(e.to_string()))?;
+            let input = TransitionInput::reporter().previous(prev);
+            service::change_state(&state, &view, to, input, fresh.version, &by).await?;
         }
-        Err(e) => return Err(e),
+        Ok(())
     }
-    if view.state == CaseState::NeedsInfo
-        && let Some(prev) = view
-            .row
-            .previous_state
-            .as_deref()
-            .and_then(|p| p.parse::<CaseState>().ok())
-    {
-        let fresh = find(&state, &secret).await?;
-        let to = embargo_domain::case::resume_state(prev)
-            .map_err(|e| AppError::Conflict(e.to_string()))?;
-        let input = TransitionInput::reporter().previous(prev);
-        service::change_state(&state, &view, to, input, fresh.version, &by).await?;
-    }
-    Ok(Redirect::to(&format!("/track/{secret}#thread")).into_response())
+    .await;
+    or_page(&state, &headers, &secret, "#thread", result).await
 }
 
 #[derive(Deserialize)]
@@ -233,7 +248,7 @@ pub async fn post_track_withdraw(
     if !f.reason.trim().is_empty() {
         input = input.reason(f.reason.trim());
     }
-    match service::change_state(
+    let result = service::change_state(
         &state,
         &view,
         CaseState::Withdrawn,
@@ -242,17 +257,8 @@ pub async fn post_track_withdraw(
         &reporter(&ctx),
     )
     .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/track/{secret}")).into_response()),
-        Err(AppError::Conflict(m)) => {
-            let (csrf, _) = visitor_token(&state, &headers);
-            Ok(render_status(
-                StatusCode::CONFLICT,
-                &page(&state, &secret, csrf, Some(m), None).await?,
-            ))
-        }
-        Err(e) => Err(e),
-    }
+    .map(|_| ());
+    or_page(&state, &headers, &secret, "", result).await
 }
 
 #[derive(Deserialize)]
@@ -283,17 +289,8 @@ pub async fn post_track_credit(
         link: f.link,
         consent: f.consent.is_some(),
     };
-    match service::set_credit(&state, &view, choice, &reporter(&ctx)).await {
-        Ok(()) => Ok(Redirect::to(&format!("/track/{secret}#credit")).into_response()),
-        Err(AppError::Validation { message, .. }) => {
-            let (csrf, _) = visitor_token(&state, &headers);
-            Ok(render_status(
-                StatusCode::BAD_REQUEST,
-                &page(&state, &secret, csrf, Some(message), None).await?,
-            ))
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::set_credit(&state, &view, choice, &reporter(&ctx)).await;
+    or_page(&state, &headers, &secret, "#credit", result).await
 }
 
 #[derive(Deserialize)]
@@ -312,15 +309,8 @@ pub async fn post_track_disclosure(
 ) -> AppResult<Response> {
     let row = find(&state, &secret).await?;
     let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
-    match service::propose_disclosure(&state, &view, &f.date, &reporter(&ctx)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/track/{secret}#disclosure")).into_response()),
-        Err(AppError::Validation { message, .. }) => {
-            let (csrf, _) = visitor_token(&state, &headers);
-            Ok(render_status(
-                StatusCode::BAD_REQUEST,
-                &page(&state, &secret, csrf, Some(message), None).await?,
-            ))
-        }
-        Err(e) => Err(e),
-    }
+    let result = service::propose_disclosure(&state, &view, &f.date, &reporter(&ctx))
+        .await
+        .map(|_| ());
+    or_page(&state, &headers, &secret, "#disclosure", result).await
 }

@@ -387,16 +387,8 @@ async fn every_route_with_every_role() {
         .await
         .ok()
         .unwrap();
-    embargo_app::program::service::add_member(
-        app.store(),
-        "obserae",
-        "dummy@example.org",
-        "viewer".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    app.add_member("obserae", "dummy@example.org", "viewer")
+        .await;
 
     // A real case of obserae, whose team here is only the admin (members are tested in
     // triage.rs).

@@ -139,6 +139,58 @@ impl TestApp {
         .token
     }
 
+    /// Adds the program of an example policy (`examples/policies/<name>.toml`).
+    pub async fn add_program(&self, name: &str) {
+        let cli = embargo_app::admin::service::Actor::cli();
+        if let Err(e) = embargo_app::program::service::add(
+            self.store(),
+            &example(name),
+            "p.toml",
+            &cli,
+            self.clock_now(),
+        )
+        .await
+        {
+            panic!("adding {name}: {e:?}");
+        }
+    }
+
+    /// Makes an existing user a member of a program with `role`.
+    pub async fn add_member(&self, slug: &str, email: &str, role: &str) {
+        let cli = embargo_app::admin::service::Actor::cli();
+        embargo_app::program::service::add_member(
+            self.store(),
+            slug,
+            email,
+            role.parse().unwrap(),
+            &cli,
+            self.clock_now(),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// Files a report through the JSON API; returns its reference and tracking path.
+    pub async fn file_report(&self, slug: &str, fields: serde_json::Value) -> (String, String) {
+        let c = self.client();
+        let r = c
+            .send(
+                c.http
+                    .post(format!("{}/api/v1/programs/{slug}/reports", self.url))
+                    .json(&serde_json::json!({ "fields": fields })),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let reference = r.json()["reference"].as_str().unwrap().to_owned();
+        let track = r.json()["tracking_url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(&self.url)
+            .unwrap()
+            .to_owned();
+        (reference, track)
+    }
+
     pub fn clock_now(&self) -> embargo_store::Ts {
         use embargo_app::clock::Clock;
         self.clock.now()

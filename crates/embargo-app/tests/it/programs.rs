@@ -124,16 +124,7 @@ async fn members_see_only_their_programs() {
         .unwrap();
     }
     let _t = app.user("tri@example.org", "triager").await;
-    embargo_app::program::service::add_member(
-        app.store(),
-        "spook",
-        "tri@example.org",
-        "triager".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    app.add_member("spook", "tri@example.org", "triager").await;
     let token = app.token("tri@example.org", "read").await;
     let r = app.client().get_bearer("/api/v1/programs", &token).await;
     let list = r.json();

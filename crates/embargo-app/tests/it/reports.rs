@@ -3,20 +3,10 @@
 use base64::Engine;
 use reqwest::multipart;
 
-use crate::harness::{ADMIN, Client, TestApp, csrf_of, example};
+use crate::harness::{ADMIN, Client, TestApp, csrf_of};
 
 async fn with_program(app: &TestApp) {
-    let cli = embargo_app::admin::service::Actor::cli();
-    embargo_app::program::service::add(
-        app.store(),
-        &example("network-security-appliance"),
-        "p.toml",
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .ok()
-    .unwrap();
+    app.add_program("network-security-appliance").await;
 }
 
 async fn submit_form(
@@ -336,17 +326,7 @@ async fn the_json_api_validates_and_answers_201() {
 async fn cvss_vectors_are_checked_and_explained() {
     let app = TestApp::start().await;
     let _admin = app.admin().await;
-    let cli = embargo_app::admin::service::Actor::cli();
-    embargo_app::program::service::add(
-        app.store(),
-        &example("home-automation-integration"),
-        "p.toml",
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .ok()
-    .unwrap();
+    app.add_program("home-automation-integration").await;
     let c = app.client();
     let url = format!("{}/api/v1/programs/spook/reports", app.url);
     let send = |v: &str| {
@@ -381,38 +361,11 @@ async fn cases_are_visible_only_to_their_program() {
     let app = TestApp::start().await;
     let _admin = app.admin().await;
     with_program(&app).await;
-    let cli = embargo_app::admin::service::Actor::cli();
-    embargo_app::program::service::add(
-        app.store(),
-        &example("home-automation-integration"),
-        "p.toml",
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .ok()
-    .unwrap();
+    app.add_program("home-automation-integration").await;
     let c = app.client();
-    let body = serde_json::json!({"fields": {"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"}});
-    let r = c
-        .send(
-            c.http
-                .post(format!("{}/api/v1/programs/obserae/reports", app.url))
-                .json(&body),
-        )
-        .await;
-    let reference = r.json()["reference"].as_str().unwrap().to_owned();
+    let (reference, _) = app.file_report("obserae", serde_json::json!({"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"})).await;
     let _t = app.user("tri@example.org", "triager").await;
-    embargo_app::program::service::add_member(
-        app.store(),
-        "spook",
-        "tri@example.org",
-        "triager".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    app.add_member("spook", "tri@example.org", "triager").await;
     let other = app.token("tri@example.org", "read").await;
     assert_eq!(
         c.get_bearer(&format!("/api/v1/cases/{reference}"), &other)
@@ -427,16 +380,8 @@ async fn cases_are_visible_only_to_their_program() {
             .status,
         404
     );
-    embargo_app::program::service::add_member(
-        app.store(),
-        "obserae",
-        "tri@example.org",
-        "triager".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    app.add_member("obserae", "tri@example.org", "triager")
+        .await;
     assert_eq!(
         c.get_bearer(&format!("/api/v1/cases/{reference}"), &other)
             .await
@@ -451,22 +396,7 @@ async fn the_reporter_chooses_credit_and_proposes_a_disclosure_date() {
     let app = TestApp::start().await;
     let admin = app.admin().await;
     with_program(&app).await;
-    let c = app.client();
-    let body = serde_json::json!({"fields": {"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"}});
-    let r = c
-        .send(
-            c.http
-                .post(format!("{}/api/v1/programs/obserae/reports", app.url))
-                .json(&body),
-        )
-        .await;
-    let reference = r.json()["reference"].as_str().unwrap().to_owned();
-    let track = r.json()["tracking_url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.url)
-        .unwrap()
-        .to_owned();
+    let (reference, track) = app.file_report("obserae", serde_json::json!({"title": "T", "description": "D", "affected-version": "1.0", "reproduction": "R"})).await;
     let reporter = app.client();
     // Credit needs consent.
     let r = reporter

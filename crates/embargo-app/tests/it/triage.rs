@@ -1,7 +1,7 @@
 //! The team's triage: queue, case page, state changes with reasons, the reporter's answer,
 //! severity from a CVSS vector, notes vs replies, roles per program, stale forms.
 
-use crate::harness::{Client, TestApp, csrf_of, example};
+use crate::harness::{Client, TestApp, csrf_of};
 
 /// The `version` hidden field of the case page.
 fn version_of(html: &str) -> String {
@@ -29,58 +29,16 @@ async fn change(c: &Client, reference: &str, to: &str, reason: &str) -> crate::h
 async fn a_triager_works_a_case_with_the_reporter() {
     let app = TestApp::start().await;
     let _admin = app.admin().await;
-    let cli = embargo_app::admin::service::Actor::cli();
-    embargo_app::program::service::add(
-        app.store(),
-        &example("home-automation-integration"),
-        "p.toml",
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .ok()
-    .unwrap();
+    app.add_program("home-automation-integration").await;
     let tri = app.user("tri@example.org", "viewer").await;
     let dev = app.user("dev@example.org", "viewer").await;
     let outsider = app.user("out@example.org", "triager").await;
-    embargo_app::program::service::add_member(
-        app.store(),
-        "spook",
-        "tri@example.org",
-        "triager".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
-    embargo_app::program::service::add_member(
-        app.store(),
-        "spook",
-        "dev@example.org",
-        "developer".parse().unwrap(),
-        &cli,
-        app.clock_now(),
-    )
-    .await
-    .unwrap();
+    app.add_member("spook", "tri@example.org", "triager").await;
+    app.add_member("spook", "dev@example.org", "developer")
+        .await;
 
     let reporter = app.client();
-    let body = serde_json::json!({"fields": {"title": "Token leak in logs", "description": "The integration logs the API token.", "affected-version": "2.1.0", "proof-of-concept": "grep token home-assistant.log"}});
-    let r = reporter
-        .send(
-            reporter
-                .http
-                .post(format!("{}/api/v1/programs/spook/reports", app.url))
-                .json(&body),
-        )
-        .await;
-    let reference = r.json()["reference"].as_str().unwrap().to_owned();
-    let track = r.json()["tracking_url"]
-        .as_str()
-        .unwrap()
-        .strip_prefix(&app.url)
-        .unwrap()
-        .to_owned();
+    let (reference, track) = app.file_report("spook", serde_json::json!({"title": "Token leak in logs", "description": "The integration logs the API token.", "affected-version": "2.1.0", "proof-of-concept": "grep token home-assistant.log"})).await;
 
     let q = tri.get("/cases").await;
     assert!(
