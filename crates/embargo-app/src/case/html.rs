@@ -115,13 +115,20 @@ pub async fn get_queue(
     let (cases, total) = case::queue(state.store.conn(), &filter).await?;
     let now = state.now();
     let mut rows = Vec::with_capacity(cases.len());
+    // Each program's policy is read once per page, not once per row.
+    let mut policies = std::collections::HashMap::new();
+    for p in &chosen {
+        policies.insert(p.id, programs::policy_of(p)?);
+    }
     for c in cases {
-        let Some(p) = chosen.iter().find(|p| p.id == c.program_id) else {
+        let (Some(p), Some(policy)) = (
+            chosen.iter().find(|p| p.id == c.program_id),
+            policies.get(&c.program_id),
+        ) else {
             continue;
         };
-        let policy = programs::policy_of(p)?;
         let events = case::events(state.store.conn(), c.id).await?;
-        let clocks = service::clocks(&policy, &events, now)?;
+        let clocks = service::clocks(policy, &events, now)?;
         let nearest = clocks
             .clocks
             .iter()
@@ -145,7 +152,7 @@ pub async fn get_queue(
                     format!(
                         "{} by {}",
                         k.kind.describe(),
-                        service::local_time(&policy, d)
+                        service::local_time(policy, d)
                     ),
                     class,
                 )
