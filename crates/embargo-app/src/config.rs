@@ -153,7 +153,7 @@ pub struct JobsConfig {
     pub enabled: bool,
     /// How often the runner looks for due jobs, in milliseconds.
     pub poll_interval_ms: u64,
-    /// How long a claimed job stays owned without renewal, in seconds.
+    /// How long a claimed job stays owned, in seconds; a job whose instance died is taken over after it.
     pub lease_secs: u32,
 }
 

@@ -182,23 +182,6 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
-/// Extends a lease held by `owner`; false if the lease was lost.
-pub async fn renew(
-    db: &impl ConnectionTrait,
-    id: i64,
-    owner: &str,
-    until: Ts,
-) -> Result<bool, StoreError> {
-    let res = job::Entity::update_many()
-        .col_expr(job::Column::LeaseUntil, Expr::value(until))
-        .filter(job::Column::Id.eq(id))
-        .filter(job::Column::LeaseOwner.eq(owner))
-        .filter(job::Column::State.eq(RUNNING))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected == 1)
-}
-
 /// Finishes a run: periodic jobs are rescheduled, one-off jobs become `done`. Only the lease
 /// holder can finish; false means the lease had been lost (and the result is discarded).
 pub async fn complete(
@@ -309,12 +292,4 @@ pub async fn finish_run(
         .exec(db)
         .await?;
     Ok(())
-}
-
-pub async fn runs_of(db: &impl ConnectionTrait, job_id: i64) -> Result<Vec<JobRun>, StoreError> {
-    Ok(job_run::Entity::find()
-        .filter(job_run::Column::JobId.eq(job_id))
-        .order_by_asc(job_run::Column::Id)
-        .all(db)
-        .await?)
 }

@@ -57,18 +57,6 @@ pub async fn touch(db: &impl ConnectionTrait, id_hash: &str, now: Ts) -> Result<
     Ok(())
 }
 
-pub async fn mark_mfa_verified(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
-    session::Entity::update_many()
-        .col_expr(
-            session::Column::MfaVerified,
-            sea_orm::sea_query::Expr::value(true),
-        )
-        .filter(session::Column::Id.eq(id_hash))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 pub async fn delete(db: &impl ConnectionTrait, id_hash: &str) -> Result<(), StoreError> {
     session::Entity::delete_by_id(id_hash.to_owned())
         .exec(db)
