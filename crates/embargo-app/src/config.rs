@@ -31,6 +31,7 @@ pub struct Config {
     pub access_log: AccessLogConfig,
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
+    pub mail: MailConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +168,70 @@ impl Default for JobsConfig {
     }
 }
 
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Outbound SMTP server, e.g. `smtp://mail.example.org:587?tls=required` or
+    /// `smtps://user:pass@mail.example.org`. Empty: mail waits in the outbox.
+    pub smtp_url: String,
+    /// Sender address of all mail; replies come back to `local+token@domain` of it.
+    pub from: String,
+    /// Display name of the sender.
+    pub from_name: String,
+    /// Built-in SMTP receiver address, e.g. `0.0.0.0:25`. Empty: off.
+    pub receiver_listen: String,
+    /// Name the receiver greets with. Empty: the host of `public_url`.
+    pub receiver_hostname: String,
+    /// Largest message accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Simultaneous SMTP connections.
+    pub max_connections: usize,
+    /// New SMTP connections per client IP per minute.
+    pub connections_per_ip_per_minute: u32,
+    /// Messages per sender address per hour that may open new cases.
+    pub reports_per_sender_per_hour: u32,
+    /// Program for mail whose recipient is no program's e-mail channel. Empty: the default program.
+    pub default_program: String,
+    /// Hours before an SLA deadline at which the team is reminded.
+    pub clock_reminder_hours: u32,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP URL may carry a password.
+        let smtp = match url::Url::parse(&self.smtp_url) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("REDACTED"));
+                u.to_string()
+            }
+            _ => self.smtp_url.clone(),
+        };
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &smtp)
+            .field("from", &self.from)
+            .field("receiver_listen", &self.receiver_listen)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: String::new(),
+            from: "security@localhost".into(),
+            from_name: "Embargo".into(),
+            receiver_listen: String::new(),
+            receiver_hostname: String::new(),
+            max_message_bytes: 30 * 1024 * 1024,
+            max_connections: 50,
+            connections_per_ip_per_minute: 30,
+            reports_per_sender_per_hour: 10,
+            default_program: String::new(),
+            clock_reminder_hours: 24,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -182,6 +247,7 @@ impl Default for Config {
             access_log: AccessLogConfig::default(),
             database: DatabaseConfig::default(),
             jobs: JobsConfig::default(),
+            mail: MailConfig::default(),
         }
     }
 }
@@ -341,6 +407,37 @@ impl Config {
         }
         if self.jobs.lease_secs < 5 {
             return bad("jobs.lease_secs", "must be at least 5 seconds".into());
+        }
+        if !self.mail.smtp_url.is_empty() {
+            match url::Url::parse(&self.mail.smtp_url) {
+                Ok(u) if matches!(u.scheme(), "smtp" | "smtps") && u.host().is_some() => {}
+                _ => {
+                    return bad(
+                        "mail.smtp_url",
+                        "must be smtp://HOST[:PORT][?tls=required] or smtps://HOST[:PORT]".into(),
+                    );
+                }
+            }
+        }
+        if embargo_domain::account::Email::parse(&self.mail.from).is_err() {
+            return bad(
+                "mail.from",
+                "must be an e-mail address such as security@example.org".into(),
+            );
+        }
+        if !self.mail.receiver_listen.is_empty()
+            && self.mail.receiver_listen.parse::<SocketAddr>().is_err()
+        {
+            return bad(
+                "mail.receiver_listen",
+                "must be an address and port such as 0.0.0.0:25".into(),
+            );
+        }
+        if self.mail.max_message_bytes < 1024 || self.mail.max_connections == 0 {
+            return bad(
+                "mail.max_message_bytes / mail.max_connections",
+                "must be at least 1024 bytes and 1 connection".into(),
+            );
         }
         if tracing_filter_is_invalid(&self.log_level) {
             return bad(

@@ -17,8 +17,18 @@ pub const HASH_IPS: &str = "access_log.hash_ips";
 /// Delete expired and idle sessions.
 pub const PURGE_SESSIONS: &str = "session.purge";
 
+/// Send due mail and webhook calls from the outbox.
+pub const DELIVER_OUTBOX: &str = "outbox.deliver";
+/// Tell the team about SLA deadlines coming up.
+pub const REMIND_CLOCKS: &str = "sla.remind";
+
 /// Periodic jobs and their intervals (seconds).
-pub const PERIODIC: &[(&str, i64)] = &[(HASH_IPS, 3600), (PURGE_SESSIONS, 3600)];
+pub const PERIODIC: &[(&str, i64)] = &[
+    (HASH_IPS, 3600),
+    (PURGE_SESSIONS, 3600),
+    (DELIVER_OUTBOX, 5),
+    (REMIND_CLOCKS, 600),
+];
 
 pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
     let now = state.now();
@@ -45,7 +55,19 @@ pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
             let idle =
                 chrono::Duration::minutes(i64::from(state.config.security.session_idle_minutes));
             let n = session::purge_expired(state.store.conn(), now, now - idle).await?;
-            Ok(format!("purged {n} sessions"))
+            // Job run records are kept for a week: enough to see what ran, bounded in size.
+            let runs = job::prune_runs(state.store.conn(), now - chrono::Duration::days(7)).await?;
+            Ok(format!("purged {n} sessions, {runs} job run records"))
+        }
+        DELIVER_OUTBOX => {
+            let (sent, failed) = crate::outbox::deliver_due(state).await?;
+            Ok(format!("sent {sent}, failed {failed}"))
+        }
+        REMIND_CLOCKS => {
+            let n = crate::notification::remind_due(state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!("queued {n} reminders"))
         }
         other => anyhow::bail!("unknown job kind `{other}`"),
     }

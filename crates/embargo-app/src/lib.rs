@@ -15,14 +15,18 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod keys;
+pub mod mail;
+pub mod notification;
 pub mod openapi;
+pub mod openpgp;
 pub mod ops;
+pub mod outbox;
 pub mod page;
 pub mod program;
 pub mod report;
 pub mod serve;
-pub mod signing;
 pub mod state;
+pub mod webhook;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -144,6 +148,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/admin/programs/{slug}/members/{user_id}/remove",
             post(program::html::post_member_remove),
+        )
+        .route(
+            "/admin/programs/{slug}/webhooks",
+            get(webhook::html::get_webhooks).post(webhook::html::post_webhook),
+        )
+        .route(
+            "/admin/programs/{slug}/webhooks/{id}/active",
+            post(webhook::html::post_webhook_active),
+        )
+        .route(
+            "/admin/programs/{slug}/webhooks/{id}/remove",
+            post(webhook::html::post_webhook_remove),
         )
         .route("/p/{slug}/policy", get(program::html::get_policy_page))
         .route("/p/{slug}/report", get(report::html::get_report_form))

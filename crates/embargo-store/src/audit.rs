@@ -7,8 +7,7 @@
 
 use chrono::SecondsFormat;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::{audit_head, audit_log};
@@ -48,37 +47,40 @@ fn link(prev: &str, body: &str) -> String {
 }
 
 /// Appends an entry in the caller's transaction; returns its sequence number.
+///
+/// Three statements: bump the head and read it back (`UPDATE … RETURNING`, which on
+/// PostgreSQL also row-locks it until commit), insert the entry, store the new head hash.
 pub async fn append(
     db: &impl ConnectionTrait,
     e: NewEntry<'_>,
     now: Ts,
 ) -> Result<i64, StoreError> {
     let backend = db.get_database_backend();
-    db.execute_raw(stmt(
-        backend,
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1",
-        [],
-    ))
-    .await?;
-    let head = audit_head::Entity::find_by_id(1)
-        .one(db)
+    let head = db
+        .query_one_raw(stmt(
+            backend,
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            [],
+        ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
+    let seq: i64 = head.try_get("", "seq")?;
+    let prev: String = head.try_get("", "hash")?;
     let at = crate::micros(now);
-    let body = canonical(head.seq, at, e.actor, e.action, e.target, e.detail, e.ip);
-    let hash = link(&head.hash, &body);
-    audit_log::ActiveModel {
-        seq: Set(head.seq),
+    let body = canonical(seq, at, e.actor, e.action, e.target, e.detail, e.ip);
+    let hash = link(&prev, &body);
+    audit_log::Entity::insert(audit_log::ActiveModel {
+        seq: Set(seq),
         at: Set(at),
         actor: Set(e.actor.to_owned()),
         action: Set(e.action.to_owned()),
         target: Set(e.target.to_owned()),
         detail: Set(e.detail.to_owned()),
         ip: Set(e.ip.to_owned()),
-        prev_hash: Set(head.hash.clone()),
+        prev_hash: Set(prev),
         hash: Set(hash.clone()),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     db.execute_raw(stmt(
         backend,
@@ -86,7 +88,7 @@ pub async fn append(
         [hash.into()],
     ))
     .await?;
-    Ok(head.seq)
+    Ok(seq)
 }
 
 /// Newest first, for the admin page.

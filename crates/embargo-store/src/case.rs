@@ -4,7 +4,7 @@
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 
 use crate::entity::{attachment, case, case_event, case_message, case_search};
@@ -16,29 +16,20 @@ pub use case_event::Model as Event;
 pub use case_message::Model as Message;
 
 /// Allocates the next number for a program and year (1, 2, …). Two concurrent callers never
-/// get the same number: the counter row is locked by the UPDATE until commit.
+/// get the same number: the counter row is locked by the upsert until commit. One statement
+/// (an upsert with `RETURNING`, SQLite ≥ 3.35 and PostgreSQL): report intake runs it on the
+/// single writer, where every round trip counts.
 pub async fn next_number(
     db: &impl ConnectionTrait,
     program_id: i64,
     year: i32,
 ) -> Result<i64, StoreError> {
-    let b = db.get_database_backend();
-    db.execute_raw(stmt(
-        b,
-        "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, 1) ON CONFLICT (program_id, year) DO NOTHING",
-        [program_id.into(), year.into()],
-    ))
-    .await?;
-    db.execute_raw(stmt(
-        b,
-        "UPDATE case_counters SET next = next + 1 WHERE program_id = $1 AND year = $2",
-        [program_id.into(), year.into()],
-    ))
-    .await?;
     let row = db
         .query_one_raw(stmt(
-            b,
-            "SELECT next FROM case_counters WHERE program_id = $1 AND year = $2",
+            db.get_database_backend(),
+            "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, 2) \
+             ON CONFLICT (program_id, year) DO UPDATE SET next = case_counters.next + 1 \
+             RETURNING next",
             [program_id.into(), year.into()],
         ))
         .await?
@@ -59,12 +50,14 @@ pub struct NewCase<'a> {
     pub severity: Option<&'a str>,
 }
 
+/// Inserts a case and returns the stored row, in one statement (`INSERT … RETURNING`, also on
+/// SQLite, where sea-orm would otherwise read the row back with a second query).
 pub async fn create(
     db: &impl ConnectionTrait,
     c: NewCase<'_>,
     now: Ts,
 ) -> Result<Case, StoreError> {
-    Ok(case::ActiveModel {
+    let mut q = case::Entity::insert(case::ActiveModel {
         program_id: Set(c.program_id),
         reference: Set(c.reference.to_owned()),
         state: Set(c.state.to_owned()),
@@ -81,9 +74,14 @@ pub async fn create(
         received_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    }
-    .insert(db)
-    .await?)
+    })
+    .into_query();
+    q.returning_all();
+    case::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&q))
+        .one(db)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the inserted case was not returned".into()))
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Case>, StoreError> {
@@ -246,15 +244,16 @@ pub async fn add_event(
     detail: &str,
     at: Ts,
 ) -> Result<(), StoreError> {
-    case_event::ActiveModel {
+    // Without reading the row back: one statement.
+    case_event::Entity::insert(case_event::ActiveModel {
         case_id: Set(case_id),
         at: Set(at),
         actor: Set(actor.to_owned()),
         kind: Set(kind.to_owned()),
         detail: Set(detail.to_owned()),
         ..Default::default()
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }
@@ -321,31 +320,30 @@ pub async fn attachment(
         .await?)
 }
 
-/// Adds blind-index tokens for a case (duplicates ignored).
+/// Adds blind-index tokens for a case (duplicates ignored), in one multi-row
+/// `INSERT … ON CONFLICT DO NOTHING` per 500 tokens.
 pub async fn index_tokens(
     db: &impl ConnectionTrait,
     case_id: i64,
     tokens: &[String],
 ) -> Result<(), StoreError> {
-    let existing: Vec<String> = case_search::Entity::find()
-        .select_only()
-        .column(case_search::Column::Token)
-        .filter(case_search::Column::CaseId.eq(case_id))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut fresh: Vec<&String> = tokens.iter().filter(|t| !existing.contains(t)).collect();
+    let mut fresh: Vec<&String> = tokens.iter().collect();
     fresh.sort();
     fresh.dedup();
-    if fresh.is_empty() {
-        return Ok(());
-    }
-    for chunk in fresh.chunks(200) {
-        let rows = chunk.iter().map(|t| case_search::ActiveModel {
-            case_id: Set(case_id),
-            token: Set((*t).clone()),
-        });
-        case_search::Entity::insert_many(rows).exec(db).await?;
+    let b = db.get_database_backend();
+    for chunk in fresh.chunks(500) {
+        let mut sql = String::from("INSERT INTO case_search (case_id, token) VALUES ");
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() + 1);
+        values.push(case_id.into());
+        for (i, t) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${})", i + 2));
+            values.push((*t).clone().into());
+        }
+        sql.push_str(" ON CONFLICT (case_id, token) DO NOTHING");
+        db.execute_raw(stmt(b, &sql, values)).await?;
     }
     Ok(())
 }

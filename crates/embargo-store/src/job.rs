@@ -127,7 +127,7 @@ async fn insert(
     .await?)
 }
 
-fn is_unique_violation(e: &StoreError) -> bool {
+pub(crate) fn is_unique_violation(e: &StoreError) -> bool {
     let s = e.to_string().to_lowercase();
     s.contains("unique") || s.contains("duplicate key")
 }
@@ -292,4 +292,14 @@ pub async fn finish_run(
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Deletes the record of runs that finished before `cutoff` (frequent jobs such as the outbox
+/// would otherwise grow the table without bound).
+pub async fn prune_runs(db: &impl ConnectionTrait, cutoff: Ts) -> Result<u64, StoreError> {
+    Ok(job_run::Entity::delete_many()
+        .filter(job_run::Column::FinishedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
 }

@@ -9,6 +9,7 @@ pub mod case;
 pub mod entity;
 pub mod job;
 pub mod migrate;
+pub mod outbox;
 pub mod program;
 pub mod session;
 pub mod submission;

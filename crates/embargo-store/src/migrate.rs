@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "program_keys",
         include_str!("migrations/0004_program_keys.sql"),
     ),
+    (5, "outbox", include_str!("migrations/0005_outbox.sql")),
 ];
 
 /// The newest schema version this build knows.

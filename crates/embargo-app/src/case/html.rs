@@ -549,15 +549,7 @@ pub async fn post_message(
         via: "web",
         user_id: Some(a.user.id),
     };
-    let r = service::post_message(
-        &state.store,
-        &state.keys,
-        &view,
-        post,
-        &by(&a, &ctx),
-        state.now(),
-    )
-    .await;
+    let r = service::post_message(&state, &view, post, &by(&a, &ctx)).await;
     or_page(&state, &a, &reference, r).await
 }
 

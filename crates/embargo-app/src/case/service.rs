@@ -124,6 +124,23 @@ pub fn clocks(policy: &Policy, events: &[case::Event], now: Ts) -> AppResult<Sla
         .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))
 }
 
+/// What the reporter should expect next, in plain words: "We will acknowledge your report by
+/// Monday 3 March 2026, 17:00 CET."
+pub fn next_for_reporter(policy: &Policy, clocks: &SlaReport) -> Option<String> {
+    use embargo_domain::sla::ClockKind;
+    let c = clocks
+        .due_next
+        .and_then(|k| clocks.clocks.iter().find(|c| c.kind == k))?;
+    let deadline = c.deadline?;
+    let what = match c.kind {
+        ClockKind::Acknowledgement => "We will acknowledge your report",
+        ClockKind::InitialAssessment => "We will send you our initial assessment",
+        ClockKind::StatusUpdate => "We will send you a status update",
+        ClockKind::Resolution => "Our target for a fix is",
+    };
+    Some(format!("{what} by {}.", local_time(policy, deadline)))
+}
+
 /// A deadline in the program's time zone, as people read it.
 pub fn local_time(policy: &Policy, t: jiff::Timestamp) -> String {
     t.to_zoned(policy.calendar.time_zone.zone.clone())
@@ -142,6 +159,15 @@ pub async fn load(
         .ok_or(AppError::NotFound)?;
     let policy = crate::program::service::policy_of(&prog)?;
     Ok((open(keys, row)?, prog, policy))
+}
+
+async fn program_of(
+    db: &impl embargo_store::ConnectionTrait,
+    view: &CaseView,
+) -> AppResult<program::Program> {
+    program::by_id(db, view.row.program_id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Who changes a case, for the timeline and the audit log.
@@ -264,6 +290,18 @@ pub async fn change_state(
     for e in &effect.events {
         clock_event(&txn, view, by, e, now).await?;
     }
+    let prog = program_of(&txn, view).await?;
+    crate::notification::state_changed(
+        &txn,
+        state,
+        &prog,
+        view,
+        to,
+        effect.reason.as_deref().filter(|_| effect.notify_reporter),
+        by.actor == Actor::Reporter,
+        now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -281,13 +319,12 @@ pub struct Post<'a> {
 
 /// Adds a message to the thread or an internal note.
 pub async fn post_message(
-    store: &Store,
-    keys: &Keys,
+    state: &crate::state::AppState,
     view: &CaseView,
     post: Post<'_>,
     by: &ChangeBy,
-    now: Ts,
 ) -> AppResult<()> {
+    let (store, keys, now) = (&state.store, &state.keys, state.now());
     let Post {
         body,
         visibility,
@@ -337,6 +374,16 @@ pub async fn post_message(
     // A team reply on the thread is a status update for the clocks.
     if author == "team" && visibility == "thread" {
         clock_event(&txn, view, by, &EventKind::StatusUpdateSent, now).await?;
+    }
+    let prog = program_of(&txn, view).await?;
+    match (author, visibility) {
+        ("team", "thread") => {
+            crate::notification::team_wrote(&txn, state, &prog, view, body, now).await?;
+        }
+        ("reporter", _) => {
+            crate::notification::reporter_wrote(&txn, state, &prog, view, now).await?
+        }
+        _ => {}
     }
     txn.commit().await?;
     Ok(())

@@ -355,8 +355,8 @@ async fn security_txt(state: &AppState, p: &program::Program) -> AppResult<Respo
     let mut body = embargo_formats::security_txt::render(&policy, service::today(state.now()));
     if policy.security_txt.sign {
         let (key, _) =
-            crate::signing::program_key(&state.store, &state.keys, p, state.now()).await?;
-        body = crate::signing::clear_sign(&key, &body)?;
+            crate::openpgp::program_key(&state.store, &state.keys, p, state.now()).await?;
+        body = crate::openpgp::clear_sign(&key, &body)?;
     }
     Ok(text("text/plain; charset=utf-8", body, None))
 }
@@ -367,7 +367,7 @@ pub async fn get_pgp_key(
     Path(slug): Path<String>,
 ) -> AppResult<Response> {
     let p = find(&state, &slug).await?;
-    crate::signing::program_key(&state.store, &state.keys, &p, state.now()).await?;
+    crate::openpgp::program_key(&state.store, &state.keys, &p, state.now()).await?;
     let keys = program::keys(state.store.conn(), p.id).await?;
     let body: String = keys
         .iter()

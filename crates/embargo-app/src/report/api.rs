@@ -122,7 +122,7 @@ pub async fn create_report(
         actor,
         ip: ctx.client_ip.to_string(),
     };
-    let done = intake::submit(&state.store, &state.keys, &p, input, &origin, state.now()).await?;
+    let done = intake::submit(&state, &p, &policy, input, &origin).await?;
     Ok((
         StatusCode::CREATED,
         Json(ReportCreated {

@@ -195,7 +195,7 @@ pub async fn post_report_form(
         actor: "anonymous".into(),
         ip: ctx.client_ip.to_string(),
     };
-    let done = intake::submit(&state.store, &state.keys, &p, input, &origin, state.now()).await?;
+    let done = intake::submit(&state, &p, &policy, input, &origin).await?;
     let tracking_url = format!("{}/track/{}", state.public_url, done.tracking_secret);
     let res = render_status(
         StatusCode::CREATED,

@@ -16,7 +16,6 @@ use serde_json::json;
 use crate::audit;
 use crate::auth::random_token;
 use crate::error::{AppError, AppResult};
-use crate::keys::Keys;
 use crate::report::sniff::{clean_filename, sniff};
 
 /// Largest single text field.
@@ -201,13 +200,21 @@ pub fn validate(policy: &Policy, input: &ReportInput) -> Vec<FieldError> {
         .as_deref()
         .map(str::trim)
         .filter(|k| !k.is_empty())
-        && (!k.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
-            || !k.contains("-----END PGP PUBLIC KEY BLOCK-----"))
     {
-        errors.push(err(
-            "reporter_pgp_key",
-            "paste an ASCII-armoured OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK----- …)",
-        ));
+        if !k.starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+            || !k.contains("-----END PGP PUBLIC KEY BLOCK-----")
+        {
+            errors.push(err(
+                "reporter_pgp_key",
+                "paste an ASCII-armoured OpenPGP public key (-----BEGIN PGP PUBLIC KEY BLOCK----- …)",
+            ));
+        } else if let Err(e) = crate::openpgp::parse_public_key(k.as_bytes())
+            .and_then(|key| crate::openpgp::encrypt(&key, b"probe").map(|_| ()))
+        {
+            // We will encrypt every mail to this key: refuse one we cannot encrypt to now,
+            // rather than send the reporter clear text later.
+            errors.push(err("reporter_pgp_key", e.to_string()));
+        }
     }
     if input.attachments.len() > MAX_ATTACHMENTS {
         errors.push(err(
@@ -290,13 +297,13 @@ pub struct Origin {
 
 /// Stores a valid submission as a new case; returns its reference and tracking secret.
 pub async fn submit(
-    store: &Store,
-    keys: &Keys,
+    state: &crate::state::AppState,
     prog: &program::Program,
+    policy: &Policy,
     input: ReportInput,
     origin: &Origin,
-    now: Ts,
 ) -> AppResult<Submitted> {
+    let (store, keys, now) = (&state.store, &state.keys, state.now());
     let (channel, actor, ip) = (origin.channel, origin.actor.as_str(), origin.ip.as_str());
     let email = input
         .contact_email
@@ -357,13 +364,13 @@ pub async fn submit(
         fields: input.fields.clone(),
     })
     .map_err(AppError::internal)?;
-    let reporter = serde_json::to_string(&StoredReporter {
+    let reporter_info = StoredReporter {
         email: email.as_ref().map(ToString::to_string),
         pgp_key: input.reporter_pgp_key.clone(),
         credit,
         ..Default::default()
-    })
-    .map_err(AppError::internal)?;
+    };
+    let reporter = serde_json::to_string(&reporter_info).map_err(AppError::internal)?;
     let c = case::create(
         &txn,
         case::NewCase {
@@ -420,6 +427,17 @@ pub async fn submit(
     )
     .await?;
     submission::mark_processed(&txn, sub.id, c.id, now).await?;
+    crate::notification::case_created(
+        &txn,
+        state,
+        prog,
+        policy,
+        &c,
+        &reporter_info,
+        &format!("{}/track/{tracking_secret}", state.public_url),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         actor,

@@ -68,26 +68,7 @@ async fn page(
     let now = state.now();
     let events = case::events(state.store.conn(), view.row.id).await?;
     let clocks = service::clocks(&policy, &events, now)?;
-    let next = clocks
-        .due_next
-        .and_then(|k| clocks.clocks.iter().find(|c| c.kind == k))
-        .and_then(|c| {
-            let deadline = c.deadline?;
-            let what = match c.kind {
-                embargo_domain::sla::ClockKind::Acknowledgement => {
-                    "We will acknowledge your report"
-                }
-                embargo_domain::sla::ClockKind::InitialAssessment => {
-                    "We will send you our initial assessment"
-                }
-                embargo_domain::sla::ClockKind::StatusUpdate => "We will send you a status update",
-                embargo_domain::sla::ClockKind::Resolution => "Our target for a fix is",
-            };
-            Some(format!(
-                "{what} by {}.",
-                service::local_time(&policy, deadline)
-            ))
-        });
+    let next = service::next_for_reporter(&policy, &clocks);
     let mut thread = Vec::new();
     for m in case::messages(state.store.conn(), view.row.id, false).await? {
         thread.push(ThreadItem {
@@ -206,7 +187,7 @@ pub async fn post_track_message(
         user_id: None,
     };
     let result = async {
-        service::post_message(&state.store, &state.keys, &view, post, &by, state.now()).await?;
+        service::post_message(&state, &view, post, &by).await?;
         if view.state == CaseState::NeedsInfo
             && let Some(prev) = view
                 .row

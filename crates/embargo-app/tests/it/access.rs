@@ -26,8 +26,13 @@ const TEAM: &[Who] = &[Who::Viewer, Who::Developer, Who::Triager, Who::Admin];
 const ADMINS: &[Who] = &[Who::Admin];
 
 /// (method, route template as registered, concrete path, who is allowed).
-fn matrix(dummy: i64, case: &str) -> Vec<(&'static str, &'static str, String, &'static [Who])> {
+fn matrix(
+    dummy: i64,
+    hook: i64,
+    case: &str,
+) -> Vec<(&'static str, &'static str, String, &'static [Who])> {
     let d = |p: &str| p.replace("{id}", &dummy.to_string());
+    let h = |p: &str| p.replace("{id}", &hook.to_string());
     vec![
         ("GET", "/healthz", "/healthz".into(), EVERYONE),
         ("GET", "/readyz", "/readyz".into(), EVERYONE),
@@ -142,6 +147,30 @@ fn matrix(dummy: i64, case: &str) -> Vec<(&'static str, &'static str, String, &'
             "POST",
             "/admin/programs/{slug}/members/{user_id}/remove",
             d("/admin/programs/obserae/members/{id}/remove"),
+            ADMINS,
+        ),
+        (
+            "GET",
+            "/admin/programs/{slug}/webhooks",
+            "/admin/programs/obserae/webhooks".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/webhooks",
+            "/admin/programs/obserae/webhooks".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/webhooks/{id}/active",
+            h("/admin/programs/obserae/webhooks/{id}/active"),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/webhooks/{id}/remove",
+            h("/admin/programs/obserae/webhooks/{id}/remove"),
             ADMINS,
         ),
         (
@@ -414,19 +443,30 @@ async fn every_route_with_every_role() {
         actor: "anonymous".into(),
         ip: String::new(),
     };
+    let policy = embargo_app::program::service::policy_of(&prog).unwrap();
     let case = embargo_app::report::intake::submit(
-        app.store(),
-        &app.keys,
+        &app.running.as_ref().unwrap().state,
         &prog,
+        &policy,
         input,
         &origin,
-        app.clock_now(),
     )
     .await
     .unwrap()
     .reference;
 
-    let m = matrix(dummy, &case);
+    let (hook, _) = embargo_app::webhook::service::add(
+        app.store(),
+        &app.keys,
+        &prog,
+        "https://hooks.example.org/embargo",
+        "*",
+        &cli,
+        app.clock_now(),
+    )
+    .await
+    .unwrap();
+    let m = matrix(dummy, hook.id, &case);
     let listed: BTreeSet<(String, String)> = m
         .iter()
         .map(|(v, r, _, _)| (v.to_string(), r.to_string()))

@@ -172,12 +172,18 @@ impl TestApp {
 
     /// Files a report through the JSON API; returns its reference and tracking path.
     pub async fn file_report(&self, slug: &str, fields: serde_json::Value) -> (String, String) {
+        self.file_report_with(slug, serde_json::json!({ "fields": fields }))
+            .await
+    }
+
+    /// Files a report with a whole API body (fields, contact_email, reporter_pgp_key …).
+    pub async fn file_report_with(&self, slug: &str, body: serde_json::Value) -> (String, String) {
         let c = self.client();
         let r = c
             .send(
                 c.http
                     .post(format!("{}/api/v1/programs/{slug}/reports", self.url))
-                    .json(&serde_json::json!({ "fields": fields })),
+                    .json(&body),
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.text);
@@ -341,5 +347,172 @@ impl Client {
             .await;
         assert_eq!(r.status, 303, "login of {email}: {}", r.text);
         r
+    }
+}
+
+pub fn gpg_available() -> bool {
+    let ok = std::process::Command::new("gpg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!("CI is set but gpg is not installed: the OpenPGP interoperability tests must run");
+    }
+    ok
+}
+
+pub fn gpg(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("gpg")
+        .arg("--homedir")
+        .arg(home)
+        .args([
+            "--batch",
+            "--no-tty",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// A GnuPG home with one key pair (Ed25519 + Curve25519, GnuPG's own defaults), made by gpg.
+pub struct Gpg {
+    pub home: tempfile::TempDir,
+    pub public: String,
+}
+
+impl Gpg {
+    pub fn new(uid: &str) -> Gpg {
+        let home = tempfile::tempdir().unwrap();
+        let out = gpg(
+            home.path(),
+            &[
+                "--quick-generate-key",
+                uid,
+                "future-default",
+                "default",
+                "never",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = gpg(home.path(), &["--armor", "--export", uid]);
+        assert!(out.status.success());
+        Gpg {
+            home,
+            public: String::from_utf8(out.stdout).unwrap(),
+        }
+    }
+
+    /// `gpg --decrypt` of `data`; panics with gpg's words when it cannot.
+    pub fn decrypt(&self, data: &[u8]) -> String {
+        let f = self.home.path().join("in.asc");
+        std::fs::write(&f, data).unwrap();
+        let out = gpg(self.home.path(), &["--decrypt", f.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "gpg could not decrypt: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+/// A real SMTP server (aiosmtpd, `tests/mail/capture.py`) that keeps every message it gets.
+/// `None` when the test Python environment is missing (and CI is not set).
+pub struct SmtpCapture {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+pub fn test_python() -> Option<std::path::PathBuf> {
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mail/.venv/bin/python");
+    let python = std::env::var_os("EMBARGO_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or(venv);
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok && std::env::var_os("CI").is_some() {
+        panic!(
+            "CI is set but {} cannot import aiosmtpd: run .ci/run (it makes tests/mail/.venv)",
+            python.display()
+        );
+    }
+    ok.then_some(python)
+}
+
+impl SmtpCapture {
+    pub fn start(reject_first: u32) -> Option<SmtpCapture> {
+        use std::io::BufRead;
+        let python = test_python()?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mail/capture.py");
+        let mut child = std::process::Command::new(python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir.path())
+            .env("CAPTURE_REJECT_FIRST", reject_first.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready");
+        Some(SmtpCapture { port, dir, child })
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every captured message, oldest first: (envelope recipients, raw message).
+    pub fn messages(&self) -> Vec<(Vec<String>, String)> {
+        let mut names: Vec<_> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        names.sort();
+        names
+            .into_iter()
+            .map(|p| {
+                let env: serde_json::Value = serde_json::from_str(
+                    &std::fs::read_to_string(p.with_extension("json")).unwrap(),
+                )
+                .unwrap();
+                let rcpt = env["rcpt_tos"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect();
+                (rcpt, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect()
+    }
+}
+
+impl Drop for SmtpCapture {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

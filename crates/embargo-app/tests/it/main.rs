@@ -6,6 +6,7 @@ mod access;
 mod auth;
 mod hardening;
 mod harness;
+mod mail;
 mod ops;
 mod programs;
 mod reports;

@@ -1,6 +1,6 @@
 //! Programs: policy upload with inline errors, revisions, public renders, per-program roles.
 
-use crate::harness::{TestApp, csrf_of, example};
+use crate::harness::{TestApp, csrf_of, example, gpg, gpg_available};
 
 #[tokio::test]
 async fn an_admin_adds_a_program_and_its_policy_is_published() {
@@ -152,27 +152,6 @@ async fn members_see_only_their_programs() {
         2
     );
     app.stop().await;
-}
-
-fn gpg_available() -> bool {
-    let ok = std::process::Command::new("gpg")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("CI is set but gpg is not installed: the OpenPGP interoperability test must run");
-    }
-    ok
-}
-
-fn gpg(home: &std::path::Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new("gpg")
-        .arg("--homedir")
-        .arg(home)
-        .args(["--batch", "--no-tty"])
-        .args(args)
-        .output()
-        .unwrap()
 }
 
 #[tokio::test]

@@ -1,4 +1,5 @@
 //! Integration tests of embargo-formats (one binary, one module per format).
 
+mod mail;
 mod osv;
 mod policy;
