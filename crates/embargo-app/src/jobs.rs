@@ -22,12 +22,16 @@ pub const DELIVER_OUTBOX: &str = "outbox.deliver";
 /// Tell the team about SLA deadlines coming up.
 pub const REMIND_CLOCKS: &str = "sla.remind";
 
+/// File inbound mail left unfiled (the process stopped between storing and filing it).
+pub const SWEEP_MAIL: &str = "mail.sweep";
+
 /// Periodic jobs and their intervals (seconds).
 pub const PERIODIC: &[(&str, i64)] = &[
     (HASH_IPS, 3600),
     (PURGE_SESSIONS, 3600),
     (DELIVER_OUTBOX, 5),
     (REMIND_CLOCKS, 600),
+    (SWEEP_MAIL, 60),
 ];
 
 pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
@@ -68,6 +72,12 @@ pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(format!("queued {n} reminders"))
+        }
+        SWEEP_MAIL => {
+            let n = crate::mail::ingest::sweep(state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!("filed {n} messages"))
         }
         other => anyhow::bail!("unknown job kind `{other}`"),
     }

@@ -129,6 +129,15 @@ pub fn router(state: AppState) -> Router {
             post(admin::html::post_user_reset),
         )
         .route("/admin/audit", get(admin::html::get_audit))
+        .route("/admin/mail", get(mail::html::get_mail))
+        .route(
+            "/admin/mail/quarantine/{id}/retry",
+            post(mail::html::post_quarantine_retry),
+        )
+        .route(
+            "/admin/mail/outbox/{id}/retry",
+            post(mail::html::post_outbox_retry),
+        )
         .route(
             "/admin/programs",
             get(program::html::get_programs).post(program::html::post_program),

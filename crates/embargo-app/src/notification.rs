@@ -65,7 +65,10 @@ fn signature(prog: &program::Program) -> String {
 }
 
 /// A mail to the reporter, if they left an address; encrypted when they left a key.
-#[expect(clippy::too_many_arguments, reason = "the mail's parts, named at the call")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the mail's parts, named at the call"
+)]
 async fn to_reporter(
     db: &impl ConnectionTrait,
     state: &AppState,

@@ -63,6 +63,31 @@ pub async fn open(config: &Config) -> anyhow::Result<(Store, Keys)> {
     Ok((store, keys))
 }
 
+/// Server state for a command-line tool (no listener, no job runner): `embargo ingest-mail`
+/// files mail exactly as the server would.
+pub fn offline_state(config: Config, store: Store, keys: Keys) -> AppState {
+    let public_url = config.effective_public_url(config.listen);
+    let (log_tx, _) = mpsc::channel(1);
+    AppState::new(
+        config,
+        store,
+        keys,
+        Arc::new(crate::clock::SystemClock),
+        public_url,
+        log_tx,
+    )
+}
+
+/// The SMTP receiver's TLS: the same certificate, no ALPN (an HTTP client must not complete a
+/// handshake into SMTP), and TLS 1.2 accepted too, as many sending servers still use it.
+fn smtp_tls_config(config: &Config) -> anyhow::Result<Arc<rustls::ServerConfig>> {
+    let mut c12 = config.clone();
+    c12.tls.min_version = TlsVersion::Tls12;
+    let mut cfg = (*tls_config(&c12)?).clone();
+    cfg.alpn_protocols.clear();
+    Ok(Arc::new(cfg))
+}
+
 fn tls_config(config: &Config) -> anyhow::Result<Arc<rustls::ServerConfig>> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut std::io::BufReader::new(
@@ -107,6 +132,9 @@ pub struct Running {
     server: tokio::task::JoinHandle<()>,
     runner: Option<tokio::task::JoinHandle<()>>,
     writer: tokio::task::JoinHandle<()>,
+    /// Where the SMTP receiver listens, when it runs.
+    pub smtp_addr: Option<SocketAddr>,
+    smtp: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -114,6 +142,9 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.server.await;
+        if let Some(s) = self.smtp {
+            let _ = s.await;
+        }
         if let Some(r) = self.runner {
             let _ = r.await;
         }
@@ -182,6 +213,7 @@ pub async fn start_with(
     } else {
         None
     };
+    let (smtp_addr, smtp) = start_receiver(&state, rx.clone()).await?;
     let router = crate::router(state.clone());
     let server = tokio::spawn(accept_loop(listener, router, tls, rx));
     Ok(Running {
@@ -193,7 +225,48 @@ pub async fn start_with(
         server,
         runner,
         writer,
+        smtp_addr,
+        smtp,
     })
+}
+
+/// The built-in SMTP receiver, when `mail.receiver_listen` is set.
+async fn start_receiver(
+    state: &AppState,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(Option<SocketAddr>, Option<tokio::task::JoinHandle<()>>)> {
+    let cfg = &state.config;
+    if cfg.mail.receiver_listen.is_empty() {
+        return Ok((None, None));
+    }
+    let listener = TcpListener::bind(&cfg.mail.receiver_listen)
+        .await
+        .with_context(|| format!("mail.receiver_listen {}", cfg.mail.receiver_listen))?;
+    let addr = listener.local_addr()?;
+    let tls = if cfg.tls_enabled() {
+        Some(smtp_tls_config(cfg)?)
+    } else {
+        None
+    };
+    let hostname = if cfg.mail.receiver_hostname.is_empty() {
+        url::Url::parse(&state.public_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| "localhost".into())
+    } else {
+        cfg.mail.receiver_hostname.clone()
+    };
+    let limits = crate::mail::receiver::Limits {
+        max_message_bytes: cfg.mail.max_message_bytes,
+        max_connections: cfg.mail.max_connections,
+        max_per_ip_per_minute: cfg.mail.connections_per_ip_per_minute,
+        ..Default::default()
+    };
+    let sink = Arc::new(crate::mail::IntakeSink::for_state(state.clone()).await?);
+    let handle = tokio::spawn(crate::mail::receiver::serve(
+        listener, hostname, tls, limits, sink, shutdown,
+    ));
+    Ok((Some(addr), Some(handle)))
 }
 
 async fn accept_loop(

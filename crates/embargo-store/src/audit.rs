@@ -47,48 +47,71 @@ fn link(prev: &str, body: &str) -> String {
 }
 
 /// Appends an entry in the caller's transaction; returns its sequence number.
-///
-/// Three statements: bump the head and read it back (`UPDATE … RETURNING`, which on
-/// PostgreSQL also row-locks it until commit), insert the entry, store the new head hash.
 pub async fn append(
     db: &impl ConnectionTrait,
     e: NewEntry<'_>,
     now: Ts,
 ) -> Result<i64, StoreError> {
+    append_many(db, &[(e, now)])
+        .await?
+        .first()
+        .copied()
+        .ok_or_else(|| StoreError::Corrupt("no audit entry was appended".into()))
+}
+
+/// Appends entries, in the order given, in the caller's transaction; returns their sequence
+/// numbers. Three statements however many entries: bump the head by their number and read it
+/// back (`UPDATE … RETURNING`, which on PostgreSQL also row-locks it until commit), insert the
+/// entries, store the new head hash.
+pub async fn append_many(
+    db: &impl ConnectionTrait,
+    entries: &[(NewEntry<'_>, Ts)],
+) -> Result<Vec<i64>, StoreError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = db.get_database_backend();
+    let n = entries.len() as i64;
     let head = db
         .query_one_raw(stmt(
             backend,
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
-            [],
+            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+            [n.into()],
         ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("audit_head row is missing".into()))?;
-    let seq: i64 = head.try_get("", "seq")?;
-    let prev: String = head.try_get("", "hash")?;
-    let at = crate::micros(now);
-    let body = canonical(seq, at, e.actor, e.action, e.target, e.detail, e.ip);
-    let hash = link(&prev, &body);
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        seq: Set(seq),
-        at: Set(at),
-        actor: Set(e.actor.to_owned()),
-        action: Set(e.action.to_owned()),
-        target: Set(e.target.to_owned()),
-        detail: Set(e.detail.to_owned()),
-        ip: Set(e.ip.to_owned()),
-        prev_hash: Set(prev),
-        hash: Set(hash.clone()),
-    })
-    .exec_without_returning(db)
-    .await?;
+    let last: i64 = head.try_get("", "seq")?;
+    let mut prev: String = head.try_get("", "hash")?;
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut seqs = Vec::with_capacity(entries.len());
+    for (i, (e, now)) in entries.iter().enumerate() {
+        let seq = last - n + 1 + i as i64;
+        let at = crate::micros(*now);
+        let body = canonical(seq, at, e.actor, e.action, e.target, e.detail, e.ip);
+        let hash = link(&prev, &body);
+        rows.push(audit_log::ActiveModel {
+            seq: Set(seq),
+            at: Set(at),
+            actor: Set(e.actor.to_owned()),
+            action: Set(e.action.to_owned()),
+            target: Set(e.target.to_owned()),
+            detail: Set(e.detail.to_owned()),
+            ip: Set(e.ip.to_owned()),
+            prev_hash: Set(std::mem::replace(&mut prev, hash.clone())),
+            hash: Set(hash),
+        });
+        seqs.push(seq);
+    }
+    audit_log::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     db.execute_raw(stmt(
         backend,
         "UPDATE audit_head SET hash = $1 WHERE id = 1",
-        [hash.into()],
+        [prev.into()],
     ))
     .await?;
-    Ok(seq)
+    Ok(seqs)
 }
 
 /// Newest first, for the admin page.

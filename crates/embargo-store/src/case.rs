@@ -1,7 +1,7 @@
 //! Cases: references, the sealed report, state with optimistic concurrency, messages, the
 //! timeline, attachments and the blind search index.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
@@ -16,25 +16,41 @@ pub use case_event::Model as Event;
 pub use case_message::Model as Message;
 
 /// Allocates the next number for a program and year (1, 2, …). Two concurrent callers never
-/// get the same number: the counter row is locked by the upsert until commit. One statement
-/// (an upsert with `RETURNING`, SQLite ≥ 3.35 and PostgreSQL): report intake runs it on the
-/// single writer, where every round trip counts.
+/// get the same number: the counter row is locked by the upsert until commit.
 pub async fn next_number(
     db: &impl ConnectionTrait,
     program_id: i64,
     year: i32,
 ) -> Result<i64, StoreError> {
+    reserve_numbers(db, program_id, year, 1).await
+}
+
+/// Reserves `count` (≥ 1) consecutive numbers for a program and year and returns the first. One
+/// statement (an upsert with `RETURNING`, SQLite ≥ 3.35 and PostgreSQL): report intake runs it
+/// on the single writer, where every round trip counts.
+pub async fn reserve_numbers(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    year: i32,
+    count: i64,
+) -> Result<i64, StoreError> {
+    let count = std::cmp::max(count, 1);
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
-            "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, 2) \
-             ON CONFLICT (program_id, year) DO UPDATE SET next = case_counters.next + 1 \
+            "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, $3) \
+             ON CONFLICT (program_id, year) DO UPDATE SET next = case_counters.next + $4 \
              RETURNING next",
-            [program_id.into(), year.into()],
+            [
+                program_id.into(),
+                year.into(),
+                (count + 1).into(),
+                count.into(),
+            ],
         ))
         .await?
         .ok_or_else(|| StoreError::Corrupt("case counter vanished".into()))?;
-    Ok(row.try_get::<i64>("", "next")? - 1)
+    Ok(row.try_get::<i64>("", "next")? - count)
 }
 
 pub struct NewCase<'a> {
@@ -50,14 +66,8 @@ pub struct NewCase<'a> {
     pub severity: Option<&'a str>,
 }
 
-/// Inserts a case and returns the stored row, in one statement (`INSERT … RETURNING`, also on
-/// SQLite, where sea-orm would otherwise read the row back with a second query).
-pub async fn create(
-    db: &impl ConnectionTrait,
-    c: NewCase<'_>,
-    now: Ts,
-) -> Result<Case, StoreError> {
-    let mut q = case::Entity::insert(case::ActiveModel {
+fn new_row(c: NewCase<'_>, now: Ts) -> case::ActiveModel {
+    case::ActiveModel {
         program_id: Set(c.program_id),
         reference: Set(c.reference.to_owned()),
         state: Set(c.state.to_owned()),
@@ -74,14 +84,48 @@ pub async fn create(
         received_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
-    })
-    .into_query();
-    q.returning_all();
-    case::Entity::find()
-        .from_raw_sql(db.get_database_backend().build(&q))
-        .one(db)
+    }
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    c: NewCase<'_>,
+    now: Ts,
+) -> Result<Case, StoreError> {
+    create_many(db, vec![(c, now)])
         .await?
+        .pop()
         .ok_or_else(|| StoreError::Corrupt("the inserted case was not returned".into()))
+}
+
+/// Inserts cases and returns the stored rows in the order given, in one statement
+/// (`INSERT … RETURNING`, also on SQLite, where sea-orm would otherwise read each row back
+/// with a second query).
+pub async fn create_many(
+    db: &impl ConnectionTrait,
+    cases: Vec<(NewCase<'_>, Ts)>,
+) -> Result<Vec<Case>, StoreError> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let order: Vec<String> = cases.iter().map(|(c, _)| c.reference.to_owned()).collect();
+    let mut q =
+        case::Entity::insert_many(cases.into_iter().map(|(c, now)| new_row(c, now))).into_query();
+    q.returning_all();
+    let mut rows = case::Entity::find()
+        .from_raw_sql(db.get_database_backend().build(&q))
+        .all(db)
+        .await?;
+    // Neither backend promises the order of RETURNING rows: match them by reference.
+    let mut out = Vec::with_capacity(order.len());
+    for r in &order {
+        let i = rows
+            .iter()
+            .position(|c| &c.reference == r)
+            .ok_or_else(|| StoreError::Corrupt(format!("case {r} was not returned")))?;
+        out.push(rows.swap_remove(i));
+    }
+    Ok(out)
 }
 
 pub async fn by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Case>, StoreError> {
@@ -244,15 +288,41 @@ pub async fn add_event(
     detail: &str,
     at: Ts,
 ) -> Result<(), StoreError> {
-    // Without reading the row back: one statement.
-    case_event::Entity::insert(case_event::ActiveModel {
-        case_id: Set(case_id),
-        at: Set(at),
-        actor: Set(actor.to_owned()),
-        kind: Set(kind.to_owned()),
-        detail: Set(detail.to_owned()),
+    add_events(
+        db,
+        &[NewEvent {
+            case_id,
+            actor,
+            kind,
+            detail,
+            at,
+        }],
+    )
+    .await
+}
+
+/// A timeline entry to add.
+pub struct NewEvent<'a> {
+    pub case_id: i64,
+    pub actor: &'a str,
+    pub kind: &'a str,
+    pub detail: &'a str,
+    pub at: Ts,
+}
+
+/// Adds timeline entries in one statement, without reading them back.
+pub async fn add_events(
+    db: &impl ConnectionTrait,
+    events: &[NewEvent<'_>],
+) -> Result<(), StoreError> {
+    case_event::Entity::insert_many(events.iter().map(|e| case_event::ActiveModel {
+        case_id: Set(e.case_id),
+        at: Set(e.at),
+        actor: Set(e.actor.to_owned()),
+        kind: Set(e.kind.to_owned()),
+        detail: Set(e.detail.to_owned()),
         ..Default::default()
-    })
+    }))
     .exec_without_returning(db)
     .await?;
     Ok(())
@@ -320,30 +390,37 @@ pub async fn attachment(
         .await?)
 }
 
-/// Adds blind-index tokens for a case (duplicates ignored), in one multi-row
-/// `INSERT … ON CONFLICT DO NOTHING` per 500 tokens.
+/// Adds blind-index tokens for a case (duplicates ignored).
 pub async fn index_tokens(
     db: &impl ConnectionTrait,
     case_id: i64,
     tokens: &[String],
 ) -> Result<(), StoreError> {
-    let mut fresh: Vec<&String> = tokens.iter().collect();
-    fresh.sort();
+    let pairs: Vec<(i64, &str)> = tokens.iter().map(|t| (case_id, t.as_str())).collect();
+    index_token_pairs(db, &pairs).await
+}
+
+/// Adds `(case id, token)` pairs to the blind index, duplicates ignored, in one multi-row
+/// `INSERT … ON CONFLICT DO NOTHING` per 500 pairs (no read of the existing tokens first).
+pub async fn index_token_pairs(
+    db: &impl ConnectionTrait,
+    pairs: &[(i64, &str)],
+) -> Result<(), StoreError> {
+    let mut fresh: Vec<(i64, &str)> = pairs.to_vec();
+    fresh.sort_unstable();
     fresh.dedup();
-    let b = db.get_database_backend();
     for chunk in fresh.chunks(500) {
-        let mut sql = String::from("INSERT INTO case_search (case_id, token) VALUES ");
-        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() + 1);
-        values.push(case_id.into());
-        for (i, t) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${})", i + 2));
-            values.push((*t).clone().into());
-        }
-        sql.push_str(" ON CONFLICT (case_id, token) DO NOTHING");
-        db.execute_raw(stmt(b, &sql, values)).await?;
+        case_search::Entity::insert_many(chunk.iter().map(|(id, t)| case_search::ActiveModel {
+            case_id: Set(*id),
+            token: Set((*t).to_owned()),
+        }))
+        .on_conflict(
+            OnConflict::columns([case_search::Column::CaseId, case_search::Column::Token])
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     }
     Ok(())
 }

@@ -78,6 +78,8 @@ enum Command {
     /// Print the version, scores and severity of a CVSS vector, or exactly what is wrong with it
     /// (exit code 2).
     Cvss(cmd::cvss::CvssArgs),
+    /// File one e-mail message from standard input (for an MTA's pipe); see `--help`.
+    IngestMail(cmd::mail::IngestArgs),
     /// Add, update and list programs (each described by its policy.toml).
     Program {
         #[command(subcommand)]
@@ -339,5 +341,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Policy(args) => cmd::policy::run(args),
         Command::Cvss(args) => cmd::cvss::run(args),
         Command::Program { command } => cmd::program::run(command).await,
+        Command::IngestMail(args) => cmd::mail::run(args).await,
     }
 }

@@ -548,6 +548,7 @@ pub async fn post_message(
         visibility,
         via: "web",
         user_id: Some(a.user.id),
+        attachments: &[],
     };
     let r = service::post_message(&state, &view, post, &by(&a, &ctx)).await;
     or_page(&state, &a, &reference, r).await

@@ -315,6 +315,40 @@ pub struct Post<'a> {
     /// `web`, `api`, `email`.
     pub via: &'a str,
     pub user_id: Option<i64>,
+    /// Files sent with the message (stored sealed, linked to it).
+    pub attachments: &'a [crate::report::intake::Upload],
+}
+
+/// Stores a file of a case (sealed; the type sniffed from the content, never trusted from the
+/// sender), in the caller's transaction.
+pub async fn add_attachment(
+    db: &impl embargo_store::ConnectionTrait,
+    keys: &Keys,
+    case_id: i64,
+    message_id: Option<i64>,
+    reference: &str,
+    file: &crate::report::intake::Upload,
+    now: Ts,
+) -> AppResult<()> {
+    let name = crate::report::sniff::clean_filename(&file.filename);
+    case::add_attachment(
+        db,
+        case::NewAttachment {
+            case_id,
+            message_id,
+            filename_sealed: &keys.seal(
+                name.as_bytes(),
+                &sealing_context(reference, "attachment-name"),
+            ),
+            content_type: crate::report::sniff::sniff(&file.data),
+            size: file.data.len() as i64,
+            sha256: &embargo_store::sha256_hex(&file.data),
+            data_sealed: keys.seal_bytes(&file.data, &sealing_context(reference, "attachment")),
+        },
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Adds a message to the thread or an internal note.
@@ -330,9 +364,10 @@ pub async fn post_message(
         visibility,
         via,
         user_id,
+        attachments,
     } = post;
     let body = body.trim();
-    if body.is_empty() {
+    if body.is_empty() && attachments.is_empty() {
         return Err(AppError::validation("body", "the message is empty"));
     }
     if body.chars().count() > crate::report::intake::MAX_FIELD_CHARS {
@@ -347,7 +382,7 @@ pub async fn post_message(
         Actor::Team => "team",
     };
     let txn = store.begin().await?;
-    case::add_message(
+    let message = case::add_message(
         &txn,
         case::NewMessage {
             case_id: view.row.id,
@@ -360,6 +395,9 @@ pub async fn post_message(
         now,
     )
     .await?;
+    for a in attachments {
+        add_attachment(&txn, keys, view.row.id, Some(message.id), reference, a, now).await?;
+    }
     let tokens: Vec<String> = crate::report::intake::words(body)
         .iter()
         .map(|w| keys.blind("word", w))

@@ -2,6 +2,8 @@
 //! the ingestion of raw messages (from the receiver or `embargo ingest-mail`) into cases,
 //! replies or the quarantine. Mail out is the outbox (`crate::outbox`).
 
+pub mod html;
+pub mod ingest;
 pub mod receiver;
 
 use subtle::ConstantTimeEq;
@@ -94,6 +96,83 @@ pub fn find_token<'a>(
         }
     }
     forged
+}
+
+/// The receiver's sink: accepts mail for the instance's domains, stores each message before
+/// the client hears 250, then files it.
+pub struct IntakeSink {
+    pub state: crate::state::AppState,
+    /// Lower-case domains mail is accepted for; everything else is refused (we never relay).
+    pub domains: Vec<String>,
+}
+
+impl IntakeSink {
+    /// The domains of `mail.from`, of `public_url` and of every program's e-mail channels.
+    pub async fn for_state(state: crate::state::AppState) -> anyhow::Result<IntakeSink> {
+        let mut domains = Vec::new();
+        let mut add = |addr: &str| {
+            if let Some((_, d)) = addr.trim_start_matches("mailto:").rsplit_once('@') {
+                domains.push(d.trim().trim_end_matches('>').to_ascii_lowercase());
+            }
+        };
+        add(&state.config.mail.from);
+        for p in embargo_store::program::list(state.store.conn()).await? {
+            if let Ok(policy) = crate::program::service::policy_of(&p) {
+                for c in &policy.channels {
+                    if c.kind == embargo_domain::policy::ChannelKind::Email {
+                        add(&c.address);
+                    }
+                }
+            }
+        }
+        if let Ok(u) = url::Url::parse(&state.public_url)
+            && let Some(h) = u.host_str()
+        {
+            domains.push(h.to_ascii_lowercase());
+        }
+        domains.sort();
+        domains.dedup();
+        Ok(IntakeSink { state, domains })
+    }
+}
+
+impl receiver::Sink for IntakeSink {
+    fn check_recipient(&self, rcpt: &str) -> receiver::Verdict {
+        let domain = rcpt.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
+        match domain {
+            Some(d) if self.domains.contains(&d) => receiver::Verdict::Accept,
+            _ => receiver::Verdict::Reject(receiver::Rejection::new(
+                550,
+                "5.7.1",
+                "relaying denied: this server only receives mail for its own addresses",
+            )),
+        }
+    }
+
+    fn deliver(&self, envelope: receiver::Envelope, data: Vec<u8>) -> receiver::DeliverFuture<'_> {
+        Box::pin(async move {
+            let env = ingest::Envelope {
+                mail_from: envelope.mail_from,
+                rcpt_to: envelope.rcpt_to,
+                peer: envelope.peer.ip().to_string(),
+                helo: envelope.helo,
+                tls: envelope.tls,
+                via: "smtp".into(),
+            };
+            let id = ingest::store_raw(&self.state, None, env, &data)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "storing inbound mail");
+                    receiver::Rejection::temporary("cannot store the message now; try again later")
+                })?;
+            // Stored: the client may be told 250 whatever filing does. A filing error leaves the
+            // message `received` for the sweep job.
+            if let Err(e) = ingest::process(&self.state, id).await {
+                tracing::warn!(submission = id, error = %e, "filing inbound mail; the sweep retries");
+            }
+            Ok(format!("queued as {id}"))
+        })
+    }
 }
 
 #[cfg(test)]

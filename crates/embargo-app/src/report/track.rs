@@ -185,6 +185,7 @@ pub async fn post_track_message(
         visibility: "thread",
         via: "web",
         user_id: None,
+        attachments: &[],
     };
     let result = async {
         service::post_message(&state, &view, post, &by).await?;

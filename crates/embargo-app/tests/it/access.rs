@@ -149,6 +149,21 @@ fn matrix(
             d("/admin/programs/obserae/members/{id}/remove"),
             ADMINS,
         ),
+        ("GET", "/admin/mail", "/admin/mail".into(), ADMINS),
+        // Nothing in quarantine or the outbox here: admins get 404 too, so nobody is allowed;
+        // the pages themselves are tested in mail.rs.
+        (
+            "POST",
+            "/admin/mail/quarantine/{id}/retry",
+            "/admin/mail/quarantine/999999/retry".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/admin/mail/outbox/{id}/retry",
+            "/admin/mail/outbox/999999/retry".into(),
+            &[],
+        ),
         (
             "GET",
             "/admin/programs/{slug}/webhooks",

@@ -7,6 +7,7 @@ mod auth;
 mod hardening;
 mod harness;
 mod mail;
+mod mail_in;
 mod ops;
 mod programs;
 mod reports;

@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod cvss;
+pub mod mail;
 pub mod policy;
 pub mod program;

@@ -279,6 +279,7 @@ fn every_subcommand_has_help() {
         vec!["program", "update", "--help"],
         vec!["program", "list", "--help"],
         vec!["cvss", "--help"],
+        vec!["ingest-mail", "--help"],
         vec!["admin", "reset-2fa", "--help"],
     ] {
         let (code, out, _) = run(&args, dir.path());
@@ -368,4 +369,59 @@ fn cvss_prints_scores_or_exactly_what_is_wrong() {
     let (code, _, err) = run(&["cvss", "CVSS:3.1/AV:N"], d.path());
     assert_eq!(code, 2);
     assert!(err.contains("AC"), "{err}");
+}
+
+/// `embargo ingest-mail` with the message on standard input, as an MTA's pipe runs it.
+fn ingest(args: &[&str], cwd: &std::path::Path, message: &[u8]) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = embargo()
+        .arg("ingest-mail")
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // The binary may stop reading early (too large): a broken pipe is expected then.
+    let _ = stdin.write_all(message);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ingest_mail_files_a_message_from_an_mta_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/policies");
+    let (code, _, err) = run(
+        &[
+            "program",
+            "add",
+            &format!("{examples}/home-automation-integration.toml"),
+        ],
+        d,
+    );
+    assert_eq!(code, 0, "{err}");
+    let msg = b"From: Rita <rita@example.net>\r\nTo: security@spook.example\r\nSubject: Token in logs\r\nMessage-ID: <1@example.net>\r\n\r\nThe API token is logged.\r\n";
+    let (code, out, err) = ingest(&["--program", "spook"], d, msg);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("new case SPOOK-"), "{out}");
+    // Unparseable input is kept (exit 0: the MTA must not bounce it), in quarantine.
+    let (code, out, err) = ingest(&["--program", "spook"], d, b"\x00\x01 not mail");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("quarantined"), "{out}");
+    // Unknown program: a data error; too large: a data error, before anything is stored.
+    let (code, _, err) = ingest(&["--program", "nope"], d, msg);
+    assert_eq!(code, 65, "{err}");
+    std::fs::write(d.join("embargo.toml"), "[mail]\nmax_message_bytes = 2048\n").unwrap();
+    let (code, _, err) = ingest(&["--program", "spook"], d, &vec![b'a'; 4096]);
+    assert_eq!(code, 65);
+    assert!(err.contains("max_message_bytes"), "{err}");
 }
