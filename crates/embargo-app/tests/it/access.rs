@@ -1,6 +1,10 @@
 //! The access-control matrix: every route of the router, with every role, is allowed or
 //! denied as listed here. A route missing from the list fails the test, so a new route cannot
 //! ship without an authorisation decision that is checked.
+//!
+//! The roles: anonymous; the reporter holding the matrix case's tracking link; the reporter of
+//! another case (holding only their own link); viewer, developer and triager *of the case's
+//! program*; an admin; and a triager of another program.
 
 use std::collections::BTreeSet;
 
@@ -9,21 +13,39 @@ use crate::harness::{ADMIN, Client, TestApp, csrf_of};
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Who {
     Anonymous,
+    ReporterWithLink,
+    OtherReporter,
     Viewer,
     Developer,
     Triager,
     Admin,
+    OtherTriager,
 }
 
 const EVERYONE: &[Who] = &[
     Who::Anonymous,
+    Who::ReporterWithLink,
+    Who::OtherReporter,
     Who::Viewer,
     Who::Developer,
     Who::Triager,
     Who::Admin,
+    Who::OtherTriager,
 ];
-const TEAM: &[Who] = &[Who::Viewer, Who::Developer, Who::Triager, Who::Admin];
+const VISITORS: &[Who] = &[Who::Anonymous, Who::ReporterWithLink, Who::OtherReporter];
+/// Every signed-in account, whatever its programs.
+const TEAM: &[Who] = &[
+    Who::Viewer,
+    Who::Developer,
+    Who::Triager,
+    Who::Admin,
+    Who::OtherTriager,
+];
+/// The case's program team (and admins, who see every program).
+const CASE_TEAM: &[Who] = &[Who::Viewer, Who::Developer, Who::Triager, Who::Admin];
+const CASE_TRIAGERS: &[Who] = &[Who::Triager, Who::Admin];
 const ADMINS: &[Who] = &[Who::Admin];
+const LINK_HOLDER: &[Who] = &[Who::ReporterWithLink];
 
 /// (method, route template as registered, concrete path, who is allowed).
 fn matrix(
@@ -49,7 +71,7 @@ fn matrix(
             "/api/v1/openapi.json".into(),
             EVERYONE,
         ),
-        ("GET", "/login", "/login".into(), &[Who::Anonymous]), // the signed-in are sent home
+        ("GET", "/login", "/login".into(), VISITORS), // the signed-in are sent home
         ("POST", "/login", "/login".into(), EVERYONE),
         ("GET", "/login/totp", "/login/totp".into(), &[]), // only a half-signed-in session
         ("POST", "/login/totp", "/login/totp".into(), &[]),
@@ -240,76 +262,76 @@ fn matrix(
         (
             "GET",
             "/track/{secret}",
-            "/track/not-a-real-secret".into(),
-            &[],
+            "/track/{secret}".into(),
+            LINK_HOLDER,
         ), // only with the case's secret
         (
             "POST",
             "/track/{secret}/messages",
-            "/track/not-a-real-secret/messages".into(),
-            &[],
+            "/track/{secret}/messages".into(),
+            LINK_HOLDER,
         ),
         (
             "POST",
             "/track/{secret}/withdraw",
-            "/track/not-a-real-secret/withdraw".into(),
-            &[],
+            "/track/{secret}/withdraw".into(),
+            LINK_HOLDER,
         ),
         (
             "POST",
             "/track/{secret}/credit",
-            "/track/not-a-real-secret/credit".into(),
-            &[],
+            "/track/{secret}/credit".into(),
+            LINK_HOLDER,
         ),
         (
             "POST",
             "/track/{secret}/disclosure",
-            "/track/not-a-real-secret/disclosure".into(),
-            &[],
+            "/track/{secret}/disclosure".into(),
+            LINK_HOLDER,
         ),
         (
             "GET",
             "/api/v1/programs/{slug}/cases",
             "/api/v1/programs/obserae/cases".into(),
-            ADMINS,
-        ), // and obserae's members
+            CASE_TEAM,
+        ),
         (
             "GET",
             "/api/v1/cases/{reference}",
             format!("/api/v1/cases/{case}"),
-            ADMINS,
+            CASE_TEAM,
         ), // exists only for its program's team
         ("GET", "/cases", "/cases".into(), TEAM),
-        // Per program (members only); the roles within a program are tested in triage.rs.
+        // Per program: members only.
         (
             "GET",
             "/cases/{reference}",
             format!("/cases/{case}"),
-            ADMINS,
+            CASE_TEAM,
         ),
         (
             "POST",
             "/cases/{reference}/state",
             format!("/cases/{case}/state"),
-            ADMINS,
+            CASE_TRIAGERS,
         ),
         (
             "POST",
             "/cases/{reference}/messages",
             format!("/cases/{case}/messages"),
-            ADMINS,
+            &[Who::Developer, Who::Triager, Who::Admin], // developers post notes
         ),
         (
             "POST",
             "/cases/{reference}/severity",
             format!("/cases/{case}/severity"),
-            ADMINS,
+            CASE_TRIAGERS,
         ),
         (
             "POST",
             "/cases/{reference}/assign",
             format!("/cases/{case}/assign"),
-            ADMINS,
+            CASE_TRIAGERS,
         ),
         (
             "GET",
@@ -323,13 +345,13 @@ fn matrix(
             "POST",
             "/api/v1/tokens",
             "/api/v1/tokens".into(),
-            &[Who::Developer, Who::Triager, Who::Admin],
+            &[Who::Developer, Who::Triager, Who::Admin, Who::OtherTriager],
         ),
         (
             "DELETE",
             "/api/v1/tokens/{id}",
             "/api/v1/tokens/{own}".into(),
-            &[Who::Developer, Who::Triager, Who::Admin],
+            &[Who::Developer, Who::Triager, Who::Admin, Who::OtherTriager],
         ),
         ("GET", "/api/v1/users", "/api/v1/users".into(), ADMINS),
     ]
@@ -371,12 +393,22 @@ struct Actor {
     spare_token: Option<String>,
 }
 
-/// Denied: 401, 403, 404, or bounced to the login steps or the start page. Anything else
-/// (including a 400 for a made-up form) means the authorisation decision let the call through.
+/// A tracking secret that differs from the real one in its last character: what a guesser,
+/// or a reporter of another case changing the URL, would try.
+fn guessed(secret: &str) -> String {
+    let mut s = secret.to_owned();
+    let last = s.pop().unwrap_or('a');
+    s.push(if last == 'a' { 'b' } else { 'a' });
+    s
+}
+
+/// Denied: 401, 403, 404, 429 (the login back-off refusing), or bounced to the login steps or
+/// the start page. Anything else (including a 400 for a made-up form) means the authorisation
+/// decision let the call through.
 fn allowed(status: u16, location: &str) -> bool {
     let bounced = ["/login", "/login/totp", "/"].contains(&location)
         || location.starts_with("/account/totp?required");
-    !(status == 401 || status == 403 || status == 404 || bounced)
+    !(matches!(status, 401 | 403 | 404 | 429) || bounced)
 }
 
 #[tokio::test]
@@ -389,10 +421,19 @@ async fn every_route_with_every_role() {
         token: None,
         spare_token: None,
     }];
+    for who in [Who::ReporterWithLink, Who::OtherReporter] {
+        actors.push(Actor {
+            who,
+            client: app.client(),
+            token: None,
+            spare_token: None,
+        });
+    }
     for (who, email, role) in [
         (Who::Viewer, "v@example.org", "viewer"),
         (Who::Developer, "d@example.org", "developer"),
         (Who::Triager, "t@example.org", "triager"),
+        (Who::OtherTriager, "t2@example.org", "triager"),
     ] {
         let client = app.user(email, role).await;
         let scope = if role == "viewer" { "read" } else { "write" };
@@ -433,6 +474,16 @@ async fn every_route_with_every_role() {
         .unwrap();
     app.add_member("obserae", "dummy@example.org", "viewer")
         .await;
+    // The team roles are roles in the case's program; the other triager works on another one.
+    for (email, role) in [
+        ("v@example.org", "viewer"),
+        ("d@example.org", "developer"),
+        ("t@example.org", "triager"),
+    ] {
+        app.add_member("obserae", email, role).await;
+    }
+    app.add_program("home-automation-integration").await;
+    app.add_member("spook", "t2@example.org", "triager").await;
 
     // A real case of obserae, whose team here is only the admin (members are tested in
     // triage.rs).
@@ -467,8 +518,22 @@ async fn every_route_with_every_role() {
         &origin,
     )
     .await
-    .unwrap()
-    .reference;
+    .unwrap();
+    let (case, secret) = (case.reference, case.tracking_secret);
+    // The other reporter's own case, in the same program.
+    let (other_case, other_track) = app
+        .file_report(
+            "obserae",
+            serde_json::json!({"title": "Other", "description": "Another finding entirely.", "affected-version": "7.4.1", "reproduction": "x"}),
+        )
+        .await;
+    let other = actors.iter().find(|a| a.who == Who::OtherReporter).unwrap();
+    let own = other.client.get(&other_track).await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.text.contains(&other_case) && !own.text.contains(&case),
+        "a reporter's link shows their case and nothing of another"
+    );
 
     let (hook, _) = embargo_app::webhook::service::add(
         app.store(),
@@ -501,6 +566,14 @@ async fn every_route_with_every_role() {
         }
         for a in &actors {
             let c = &a.client;
+            let path = &path.replace(
+                "{secret}",
+                &if a.who == Who::ReporterWithLink {
+                    secret.clone()
+                } else {
+                    guessed(&secret)
+                },
+            );
             let url = format!(
                 "{}{}",
                 app.url,
@@ -531,7 +604,7 @@ async fn every_route_with_every_role() {
             } else {
                 // A real form token (the user's own page) so the decision tested is authorisation.
                 let page = c
-                    .get(if a.who == Who::Anonymous {
+                    .get(if VISITORS.contains(&a.who) {
                         "/login"
                     } else {
                         "/account"
