@@ -67,10 +67,6 @@ pub fn router(state: AppState) -> Router {
         .route("/login/totp", post(auth::html::post_login_totp))
         .route("/setup/{token}", post(auth::html::post_setup))
         .route(
-            "/track/{secret}/messages",
-            post(report::track::post_track_message),
-        )
-        .route(
             "/track/{secret}/withdraw",
             post(report::track::post_track_withdraw),
         )
@@ -207,6 +203,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/programs/{slug}/reports",
             post(report::api::create_report),
+        )
+        .route(
+            "/track/{secret}/messages",
+            post(report::track::post_track_message),
         )
         .route_layer(from_fn_with_state(
             state.clone(),

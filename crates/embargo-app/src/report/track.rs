@@ -135,7 +135,88 @@ pub async fn get_track(
 #[derive(Deserialize)]
 pub struct MessageForm {
     #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
     body: String,
+}
+
+/// The reporter's message: a multipart form with files (`files`), or a plain form.
+pub struct MessageInput {
+    csrf: String,
+    body: String,
+    files: Vec<crate::report::intake::Upload>,
+}
+
+impl axum::extract::FromRequest<AppState> for MessageInput {
+    type Rejection = AppError;
+
+    async fn from_request(
+        req: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use axum::extract::{Form, Multipart};
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !multipart {
+            let Form(f) = Form::<MessageForm>::from_request(req, state)
+                .await
+                .map_err(|e| AppError::validation("form", e.body_text()))?;
+            return Ok(MessageInput {
+                csrf: f.csrf_token,
+                body: f.body,
+                files: Vec::new(),
+            });
+        }
+        let mut mp = Multipart::from_request(req, state)
+            .await
+            .map_err(|e| AppError::validation("form", e.body_text()))?;
+        let mut input = MessageInput {
+            csrf: String::new(),
+            body: String::new(),
+            files: Vec::new(),
+        };
+        let bad = |e: axum::extract::multipart::MultipartError| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge
+            } else {
+                AppError::validation("form", e.body_text())
+            }
+        };
+        let mut total = 0usize;
+        while let Some(field) = mp.next_field().await.map_err(bad)? {
+            match field.name().unwrap_or("") {
+                "files" => {
+                    let filename = field.file_name().unwrap_or("").to_owned();
+                    let data = field.bytes().await.map_err(bad)?;
+                    if data.is_empty() {
+                        continue;
+                    }
+                    total += data.len();
+                    input.files.push(crate::report::intake::Upload {
+                        filename,
+                        data: data.to_vec(),
+                    });
+                }
+                "csrf_token" => input.csrf = field.text().await.map_err(bad)?,
+                "body" => input.body = field.text().await.map_err(bad)?,
+                _ => {}
+            }
+        }
+        use crate::report::intake::{DEFAULT_ATTACHMENT_BYTES, MAX_ATTACHMENTS};
+        if input.files.len() > MAX_ATTACHMENTS || total > DEFAULT_ATTACHMENT_BYTES {
+            return Err(AppError::validation(
+                "files",
+                format!(
+                    "at most {MAX_ATTACHMENTS} files and {} MB in all",
+                    DEFAULT_ATTACHMENT_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
+        Ok(input)
+    }
 }
 
 /// After a reporter's action: back to the page (at `anchor`), or the page again with the
@@ -175,8 +256,9 @@ pub async fn post_track_message(
     Extension(ctx): Extension<RequestCtx>,
     headers: axum::http::HeaderMap,
     Path(secret): Path<String>,
-    CsrfForm(f): CsrfForm<MessageForm>,
+    f: MessageInput,
 ) -> AppResult<Response> {
+    crate::auth::csrf::verify_token(&state, &headers, &f.csrf).await?;
     let row = find(&state, &secret).await?;
     let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
     let by = reporter(&ctx);
@@ -185,7 +267,7 @@ pub async fn post_track_message(
         visibility: "thread",
         via: "web",
         user_id: None,
-        attachments: &[],
+        attachments: &f.files,
     };
     let result = async {
         service::post_message(&state, &view, post, &by).await?;

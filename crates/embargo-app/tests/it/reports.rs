@@ -488,3 +488,82 @@ async fn the_reporter_chooses_credit_and_proposes_a_disclosure_date() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_reporter_adds_files_on_the_tracking_page() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    with_program(&app).await;
+    let (reference, track) = app
+        .file_report(
+            "obserae",
+            serde_json::json!({"title": "T", "description": "Crash in the VPN daemon.", "affected-version": "7.4.1", "reproduction": "x"}),
+        )
+        .await;
+    let rep = app.client();
+    let page = rep.get(&track).await;
+    assert!(page.text.contains("enctype=\"multipart/form-data\""));
+    let form = multipart::Form::new()
+        .text("csrf_token", csrf_of(&page.text).unwrap())
+        .text("body", "The crash dump is attached.")
+        .part(
+            "files",
+            multipart::Part::bytes(b"\x7fELF core".to_vec()).file_name("../../core.dump"),
+        );
+    let r = rep
+        .send(
+            rep.http
+                .post(format!("{}{track}/messages", rep.base))
+                .header("origin", &rep.base)
+                .multipart(form),
+        )
+        .await;
+    assert!(r.status < 400, "{} {}", r.status, r.text);
+    let case = admin.get(&format!("/cases/{reference}")).await.text;
+    assert!(case.contains("The crash dump is attached."));
+    assert!(
+        case.contains("core.dump") && !case.contains("../"),
+        "stored under a clean name"
+    );
+    // Without the form token the post is refused.
+    let form = multipart::Form::new()
+        .text("csrf_token", "wrong")
+        .text("body", "forged");
+    let r = rep
+        .send(
+            rep.http
+                .post(format!("{}{track}/messages", rep.base))
+                .header("origin", &rep.base)
+                .multipart(form),
+        )
+        .await;
+    assert!(r.status >= 400, "{}", r.status);
+    assert!(
+        !admin
+            .get(&format!("/cases/{reference}"))
+            .await
+            .text
+            .contains("forged")
+    );
+    // Eleven files are too many.
+    let page = rep.get(&track).await;
+    let mut form = multipart::Form::new()
+        .text("csrf_token", csrf_of(&page.text).unwrap())
+        .text("body", "many");
+    for i in 0..11 {
+        form = form.part(
+            "files",
+            multipart::Part::bytes(vec![b'x'; 10]).file_name(format!("f{i}.txt")),
+        );
+    }
+    let r = rep
+        .send(
+            rep.http
+                .post(format!("{}{track}/messages", rep.base))
+                .header("origin", &rep.base)
+                .multipart(form),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    app.stop().await;
+}
