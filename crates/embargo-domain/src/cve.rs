@@ -175,3 +175,81 @@ mod tests {
         assert!(!eligibility(Some(&off), &GOOD).eligible);
     }
 }
+
+/// Vulnerability identifiers mentioned in a text — `CVE-YYYY-NNNN…` and
+/// `GHSA-xxxx-xxxx-xxxx` — upper-cased, sorted, without duplicates. Used to point out reports
+/// about the same, possibly already public, issue.
+pub fn find_ids(text: &str) -> Vec<String> {
+    let upper = text.to_ascii_uppercase();
+    let b = upper.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        // An identifier starts at a word boundary.
+        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let rest = &b[i..];
+        let len = if rest.starts_with(b"CVE-") {
+            cve_len(&rest[4..]).map(|n| n + 4)
+        } else if rest.starts_with(b"GHSA-") {
+            ghsa_len(&rest[5..]).map(|n| n + 5)
+        } else {
+            None
+        };
+        match len {
+            Some(n) => {
+                out.push(String::from_utf8_lossy(&rest[..n]).into_owned());
+                i += n;
+            }
+            None => i += 1,
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `YYYY-N{4,}` at the start of `s`, not followed by another alphanumeric.
+fn cve_len(s: &[u8]) -> Option<usize> {
+    if s.len() < 9 || !s[..4].iter().all(u8::is_ascii_digit) || s[4] != b'-' {
+        return None;
+    }
+    let digits = s[5..].iter().take_while(|c| c.is_ascii_digit()).count();
+    let end = 5 + digits;
+    (digits >= 4 && s.get(end).is_none_or(|c| !c.is_ascii_alphanumeric())).then_some(end)
+}
+
+/// `xxxx-xxxx-xxxx` (lower-case letters and digits in GitHub's alphabet) at the start of `s`.
+fn ghsa_len(s: &[u8]) -> Option<usize> {
+    if s.len() < 14 {
+        return None;
+    }
+    for (g, chunk) in s[..14].chunks(5).enumerate() {
+        let (body, sep) = chunk.split_at(4.min(chunk.len()));
+        if !body.iter().all(u8::is_ascii_alphanumeric) || (g < 2 && sep != b"-") {
+            return None;
+        }
+    }
+    s.get(14)
+        .is_none_or(|c| !c.is_ascii_alphanumeric())
+        .then_some(14)
+}
+
+#[cfg(test)]
+mod find_ids_tests {
+    use super::find_ids;
+
+    #[test]
+    fn identifiers_are_found_at_word_boundaries() {
+        assert_eq!(
+            find_ids("see cve-2024-3094 and GHSA-jfh8-c2jp-5v3q, not XCVE-2024-1111 or CVE-24-1"),
+            vec!["CVE-2024-3094", "GHSA-JFH8-C2JP-5V3Q"]
+        );
+        assert_eq!(find_ids("CVE-2021-44228."), vec!["CVE-2021-44228"]);
+        assert!(find_ids("CVE-2021-4422x").is_empty());
+        assert!(find_ids("").is_empty());
+        assert!(find_ids("GHSA-abcd-efgh").is_empty());
+    }
+}

@@ -457,3 +457,57 @@ pub async fn set_reporter(
         .await?;
     Ok(())
 }
+
+/// Other cases of the same program that share blind-index tokens with `case_id`, most shared
+/// first: (case, tokens shared, tokens of that case). Only `min_shared` or more count.
+pub async fn similar(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    case_id: i64,
+    min_shared: i64,
+    limit: i64,
+) -> Result<Vec<(Case, i64, i64)>, StoreError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(crate::stmt(
+            backend,
+            "SELECT o.case_id AS id, COUNT(*) AS shared, \
+               (SELECT COUNT(*) FROM case_search t WHERE t.case_id = o.case_id) AS total \
+             FROM case_search s JOIN case_search o ON o.token = s.token AND o.case_id <> s.case_id \
+             JOIN cases c ON c.id = o.case_id \
+             WHERE s.case_id = $1 AND c.program_id = $2 \
+             GROUP BY o.case_id HAVING COUNT(*) >= $3 \
+             ORDER BY shared DESC, o.case_id DESC LIMIT $4",
+            [
+                case_id.into(),
+                program_id.into(),
+                min_shared.into(),
+                limit.into(),
+            ],
+        ))
+        .await?;
+    let mut out = Vec::new();
+    for r in rows {
+        let id: i64 = r.try_get("", "id")?;
+        let shared: i64 = r.try_get("", "shared")?;
+        let total: i64 = r.try_get("", "total")?;
+        if let Some(c) = by_id(db, id).await? {
+            out.push((c, shared, total));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether the case holds this blind-index token.
+pub async fn has_token(
+    db: &impl ConnectionTrait,
+    case_id: i64,
+    token: &str,
+) -> Result<bool, StoreError> {
+    Ok(case_search::Entity::find()
+        .filter(case_search::Column::CaseId.eq(case_id))
+        .filter(case_search::Column::Token.eq(token))
+        .count(db)
+        .await?
+        > 0)
+}

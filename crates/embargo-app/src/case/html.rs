@@ -230,6 +230,10 @@ struct CasePage {
     vectors: Vec<String>,
     /// (id, file name, type, size in KiB).
     attachments: Vec<(i64, String, String, i64)>,
+    /// CVE eligibility from the policy: eligible, reasons, assigner.
+    cve: embargo_domain::cve::CveEligibility,
+    /// Possible duplicates: (reference, title, state, why).
+    similar: Vec<(String, String, String, String)>,
     error: Option<String>,
 }
 
@@ -251,6 +255,73 @@ async fn case_for(
         .ok_or(AppError::NotFound)?;
     let (view, prog, policy) = service::load(&state.store, &state.keys, row).await?;
     Ok((view, prog, policy, role))
+}
+
+/// Other cases of the program that may be the same issue: the same CVE/GHSA identifiers, the
+/// same affected version with a similar title, or much of the same wording (blind-index tokens
+/// shared). The reasons are shown with each.
+async fn similar_cases(
+    state: &AppState,
+    view: &service::CaseView,
+) -> AppResult<Vec<(String, String, String, String)>> {
+    let text = |v: &service::CaseView| {
+        let mut t = v.title.clone();
+        for f in v.report.fields.values() {
+            t.push(' ');
+            t.push_str(f);
+        }
+        t
+    };
+    let ids = embargo_domain::cve::find_ids(&text(view));
+    let version = view
+        .report
+        .fields
+        .get("affected-version")
+        .map(|v| v.trim().to_owned());
+    let db = state.store.conn();
+    let mut out = Vec::new();
+    for (row, shared, total) in case::similar(db, view.row.program_id, view.row.id, 3, 20).await? {
+        let other = service::open(&state.keys, row)?;
+        let mut why = Vec::new();
+        let same_ids: Vec<String> = embargo_domain::cve::find_ids(&text(&other))
+            .into_iter()
+            .filter(|i| ids.contains(i))
+            .collect();
+        if !same_ids.is_empty() {
+            why.push(format!("same identifier {}", same_ids.join(", ")));
+        }
+        if version.is_some()
+            && other
+                .report
+                .fields
+                .get("affected-version")
+                .map(|v| v.trim().to_owned())
+                == version
+        {
+            why.push(format!(
+                "same affected version {}",
+                version.as_deref().unwrap_or_default()
+            ));
+        }
+        let pct = shared * 100 / total.max(1);
+        if pct >= 40 {
+            why.push(format!("{pct}% of its words in common"));
+        }
+        // A shared version alone is common; it counts with similar wording or identifiers.
+        let strong = !same_ids.is_empty() || pct >= 40;
+        if strong {
+            out.push((
+                other.row.reference.clone(),
+                other.title.clone(),
+                other.row.state.clone(),
+                why.join("; "),
+            ));
+        }
+        if out.len() >= 5 {
+            break;
+        }
+    }
+    Ok(out)
 }
 
 async fn case_page(
@@ -348,6 +419,22 @@ async fn case_page(
         .zip(policy.supported.as_ref())
         .map(|(v, sv)| embargo_domain::supported::evaluate(sv, v, programs::today(now), None))
         .map(|a| format!("{:?}: {}", a.verdict, a.answer));
+    // The facts this page can know; the others are the policy's defaults until the feed's
+    // "already public?" check exists (issue 6), and the page says so.
+    let cve = embargo_domain::cve::eligibility(
+        policy.cve.as_ref(),
+        &embargo_domain::cve::CveFacts {
+            first_party: true,
+            known_to_us: false,
+            already_public: false,
+            severity: view
+                .row
+                .severity
+                .as_deref()
+                .and_then(service::severity_band),
+        },
+    );
+    let similar = similar_cases(state, &view).await?;
     let canned = policy
         .scope
         .non_qualifying
@@ -405,6 +492,8 @@ async fn case_page(
             })
             .collect(),
         attachments,
+        cve,
+        similar,
         reporter_email: view
             .reporter
             .email

@@ -90,16 +90,18 @@ fn parse_clock(kind: &str, detail: &str) -> Option<EventKind> {
         "clock:published" => EventKind::Published,
         "clock:paused" => EventKind::Paused,
         "clock:resumed" => EventKind::Resumed,
-        k => {
-            let sev = match k.strip_prefix("clock:severity:")? {
-                "low" => Severity::Low,
-                "medium" => Severity::Medium,
-                "high" => Severity::High,
-                "critical" => Severity::Critical,
-                _ => return None,
-            };
-            EventKind::SeveritySet(sev)
-        }
+        k => EventKind::SeveritySet(severity_band(k.strip_prefix("clock:severity:")?)?),
+    })
+}
+
+/// A stored severity band (`low` … `critical`, as `cases.severity` holds it).
+pub fn severity_band(s: &str) -> Option<Severity> {
+    Some(match s {
+        "low" => Severity::Low,
+        "medium" => Severity::Medium,
+        "high" => Severity::High,
+        "critical" => Severity::Critical,
+        _ => return None,
     })
 }
 

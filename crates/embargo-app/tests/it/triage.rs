@@ -251,3 +251,29 @@ async fn a_triager_works_a_case_with_the_reporter() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_case_page_suggests_duplicates_and_states_cve_eligibility() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    app.add_program("home-automation-integration").await;
+    let (first, _) = app.file_report("spook", serde_json::json!({"title": "Backdoor in xz via liblzma", "description": "The liblzma build scripts inject a backdoor into sshd, see CVE-2024-3094.", "affected-version": "2.1.0", "proof-of-concept": "ldd sshd | grep lzma"})).await;
+    let (unrelated, _) = app.file_report("spook", serde_json::json!({"title": "Open redirect", "description": "The login page redirects anywhere after sign-in.", "affected-version": "1.0.0", "proof-of-concept": "curl -I"})).await;
+    let (second, _) = app.file_report("spook", serde_json::json!({"title": "sshd compromised through liblzma", "description": "Our sshd loads a backdoored liblzma (cve-2024-3094) from the build scripts.", "affected-version": "2.1.0", "proof-of-concept": "ldd sshd"})).await;
+    let page = admin.get(&format!("/cases/{second}")).await.text;
+    let similar = page
+        .split("id=\"similar\"")
+        .nth(1)
+        .expect("a duplicate list")
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(similar.contains(&first), "{similar}");
+    assert!(
+        similar.contains("same identifier CVE-2024-3094"),
+        "{similar}"
+    );
+    assert!(!similar.contains(&unrelated));
+    assert!(page.contains("id=\"cve-eligibility\""));
+    app.stop().await;
+}
