@@ -85,6 +85,10 @@ pub fn router(state: AppState) -> Router {
 
     let pages = Router::new()
         .route("/", get(dashboard::get_dashboard))
+        .route(
+            "/programs/{slug}/dashboard",
+            get(dashboard::html::get_program_dashboard),
+        )
         .route("/login", get(auth::html::get_login))
         .route("/login/totp", get(auth::html::get_login_totp))
         .route("/logout", post(auth::html::post_logout))
@@ -170,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .route("/p/{slug}/report", get(report::html::get_report_form))
         .route("/p/{slug}/pgp-key.asc", get(program::html::get_pgp_key))
         .route("/cases", get(case::html::get_queue))
+        .route("/cases/assign", post(case::html::post_bulk_assign))
         .route("/cases/{reference}", get(case::html::get_case))
         .route("/cases/{reference}/state", post(case::html::post_state))
         .route(

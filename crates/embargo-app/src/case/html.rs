@@ -48,6 +48,10 @@ struct QueuePage {
     programs: Vec<(String, String)>,
     states: Vec<&'static str>,
     q: QueueQuery,
+    /// People cases can be assigned to in bulk: (user id, e-mail); empty when the user
+    /// triages no program.
+    assignees: Vec<(i64, String)>,
+    notice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -62,6 +66,9 @@ pub struct QueueQuery {
     pub mine: String,
     #[serde(default)]
     pub sort: String,
+    /// Set after a bulk assignment: how many cases were assigned.
+    #[serde(default)]
+    pub assigned: Option<u32>,
 }
 
 fn age(now: embargo_store::Ts, then: embargo_store::Ts) -> String {
@@ -171,10 +178,29 @@ pub async fn get_queue(
             due_class,
         });
     }
+    let mut assignees = Vec::new();
+    for (p, role) in &visible {
+        if !role.at_least(Role::Triager) {
+            continue;
+        }
+        for m in program::members(state.store.conn(), p.id).await? {
+            if let Some(u) = user::by_id(state.store.conn(), m.user_id).await?
+                && u.disabled_at.is_none()
+            {
+                assignees.push((u.id, u.email));
+            }
+        }
+        assignees.push((a.user.id, a.user.email.clone()));
+    }
+    assignees.sort_by(|x, y| x.1.cmp(&y.1));
+    assignees.dedup();
+    let notice = q.assigned.map(|n| format!("{n} case(s) assigned."));
     Ok(render(&QueuePage {
         chrome: a.chrome("Cases", "cases"),
         rows,
         total,
+        assignees,
+        notice,
         programs: visible
             .iter()
             .map(|(p, _)| (p.slug.clone(), p.name.clone()))
@@ -182,6 +208,66 @@ pub async fn get_queue(
         states: CaseState::ALL.iter().map(|s| s.as_str()).collect(),
         q,
     }))
+}
+
+/// Assigns the ticked cases of the queue to one person (or to nobody). Each case is checked
+/// on its own: the caller must triage its program and the assignee must be on its team;
+/// cases that fail are left as they were and named.
+pub async fn post_bulk_assign(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: Authed,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> AppResult<Response> {
+    let (mut csrf, mut assignee, mut refs) = (String::new(), String::new(), Vec::new());
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "csrf_token" => csrf = v.into_owned(),
+            "assignee" => assignee = v.into_owned(),
+            "case" => refs.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    crate::auth::csrf::verify_token(&state, &headers, &csrf).await?;
+    if refs.is_empty() {
+        return Err(AppError::validation("case", "tick at least one case"));
+    }
+    let assignee = assignee.parse::<i64>().ok();
+    let (mut done, mut refused) = (0u32, Vec::new());
+    for reference in refs.iter().take(500) {
+        let result = async {
+            let (view, _, _, role) = case_for(&state, &a, reference).await?;
+            if !role.at_least(Role::Triager) {
+                return Err(AppError::NotFound);
+            }
+            service::assign(
+                &state.store,
+                &view,
+                assignee,
+                view.row.version,
+                &by(&a, &ctx),
+                state.now(),
+            )
+            .await
+        }
+        .await;
+        match result {
+            Ok(_) => done += 1,
+            Err(AppError::Internal(e)) => return Err(AppError::Internal(e)),
+            Err(_) => refused.push(reference.clone()),
+        }
+    }
+    if !refused.is_empty() {
+        return Err(AppError::Validation {
+            field: Some("assignee".into()),
+            message: format!(
+                "{done} case(s) assigned; not assigned (not yours to triage, or the person is not on that program's team): {}",
+                refused.join(", ")
+            ),
+        });
+    }
+    Ok(Redirect::to(&format!("/cases?assigned={done}")).into_response())
 }
 
 pub struct MessageRow {

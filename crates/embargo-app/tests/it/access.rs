@@ -89,6 +89,13 @@ fn matrix(
         ),
         ("POST", "/logout", "/logout".into(), EVERYONE),
         ("GET", "/", "/".into(), TEAM),
+        // Per program: its team and admins; the other program's triager gets 404.
+        (
+            "GET",
+            "/programs/{slug}/dashboard",
+            "/programs/obserae/dashboard".into(),
+            CASE_TEAM,
+        ),
         ("GET", "/account", "/account".into(), TEAM),
         (
             "POST",
@@ -302,6 +309,9 @@ fn matrix(
             CASE_TEAM,
         ), // exists only for its program's team
         ("GET", "/cases", "/cases".into(), TEAM),
+        // Any signed-in user may post; each ticked case is then checked (tested in triage.rs):
+        // the made-up form here is refused with a 400, which the matrix counts as let through.
+        ("POST", "/cases/assign", "/cases/assign".into(), TEAM),
         // Per program: members only.
         (
             "GET",

@@ -277,3 +277,63 @@ async fn the_case_page_suggests_duplicates_and_states_cve_eligibility() {
     assert!(page.contains("id=\"cve-eligibility\""));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn cases_are_assigned_in_bulk_from_the_queue() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    app.add_program("home-automation-integration").await;
+    app.add_program("network-security-appliance").await;
+    let tri = app.user("tri@example.org", "viewer").await;
+    app.add_member("spook", "tri@example.org", "triager").await;
+    let f = serde_json::json!({"title": "T", "description": "Something off.", "affected-version": "2.1.0", "proof-of-concept": "x"});
+    let (a, _) = app.file_report("spook", f.clone()).await;
+    let (b, _) = app.file_report("spook", f).await;
+    let (other, _) = app
+        .file_report("obserae", serde_json::json!({"title": "O", "description": "Elsewhere.", "affected-version": "7.4.1", "reproduction": "x"}))
+        .await;
+    let q = tri.get("/cases").await;
+    assert!(q.text.contains("name=\"case\" value=\"") && q.text.contains("tri@example.org"));
+    let at = q.text.find("\">tri@example.org</option>").unwrap();
+    let me = q.text[..at].rsplit("value=\"").next().unwrap().to_owned();
+    let csrf = csrf_of(&q.text).unwrap();
+    let r = tri
+        .post_raw(
+            "/cases/assign",
+            &csrf,
+            &[("case", &a), ("case", &b), ("assignee", &me)],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let row = embargo_store::case::by_reference(app.store().conn(), &a)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        row.assignee_id.map(|i| i.to_string()),
+        Some(me.clone()),
+        "{}",
+        r.location()
+    );
+    let mine = tri.get("/cases?mine=1").await.text;
+    assert!(
+        mine.contains(&a) && mine.contains(&b) && mine.contains("2 case(s)"),
+        "{mine}"
+    );
+    // A case of a program the user does not triage is refused and named; nothing else changes.
+    let r = tri
+        .post_raw(
+            "/cases/assign",
+            &csrf,
+            &[("case", &other), ("assignee", &me)],
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text.contains(&other));
+    let row = embargo_store::case::by_reference(app.store().conn(), &other)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.assignee_id, None);
+    app.stop().await;
+}
