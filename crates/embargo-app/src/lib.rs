@@ -159,6 +159,14 @@ pub fn router(state: AppState) -> Router {
             post(program::html::post_member_remove),
         )
         .route(
+            "/admin/programs/{slug}/templates",
+            get(program::html::get_templates).post(program::html::post_template),
+        )
+        .route(
+            "/admin/programs/{slug}/templates/{id}/remove",
+            post(program::html::post_template_remove),
+        )
+        .route(
             "/admin/programs/{slug}/webhooks",
             get(webhook::html::get_webhooks).post(webhook::html::post_webhook),
         )

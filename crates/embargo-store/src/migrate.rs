@@ -24,6 +24,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0004_program_keys.sql"),
     ),
     (5, "outbox", include_str!("migrations/0005_outbox.sql")),
+    (
+        6,
+        "response_templates",
+        include_str!("migrations/0006_response_templates.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -229,3 +229,69 @@ pub async fn add_key(
     .insert(db)
     .await?)
 }
+
+pub use crate::entity::response_template::Model as ResponseTemplate;
+
+/// The team's response templates of a program, by name.
+pub async fn templates(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+) -> Result<Vec<ResponseTemplate>, StoreError> {
+    use crate::entity::response_template as t;
+    Ok(t::Entity::find()
+        .filter(t::Column::ProgramId.eq(program_id))
+        .order_by_asc(t::Column::Name)
+        .all(db)
+        .await?)
+}
+
+/// Adds a template, or replaces the body of the one with the same name.
+pub async fn save_template(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    name: &str,
+    body: &str,
+    now: Ts,
+) -> Result<ResponseTemplate, StoreError> {
+    use crate::entity::response_template as t;
+    let existing = t::Entity::find()
+        .filter(t::Column::ProgramId.eq(program_id))
+        .filter(t::Column::Name.eq(name))
+        .one(db)
+        .await?;
+    Ok(match existing {
+        Some(m) => {
+            let mut am: t::ActiveModel = m.into();
+            am.body = Set(body.to_owned());
+            am.updated_at = Set(now);
+            am.update(db).await?
+        }
+        None => {
+            t::ActiveModel {
+                program_id: Set(program_id),
+                name: Set(name.to_owned()),
+                body: Set(body.to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?
+        }
+    })
+}
+
+pub async fn delete_template(
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    id: i64,
+) -> Result<bool, StoreError> {
+    use crate::entity::response_template as t;
+    Ok(t::Entity::delete_many()
+        .filter(t::Column::ProgramId.eq(program_id))
+        .filter(t::Column::Id.eq(id))
+        .exec(db)
+        .await?
+        .rows_affected
+        == 1)
+}

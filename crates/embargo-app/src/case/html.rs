@@ -320,6 +320,11 @@ struct CasePage {
     cve: embargo_domain::cve::CveEligibility,
     /// Possible duplicates: (reference, title, state, why).
     similar: Vec<(String, String, String, String)>,
+    /// Canned responses to preview: (id, name).
+    responses: Vec<(String, String)>,
+    /// The chosen response, rendered, in the reply box.
+    draft: String,
+    chosen: String,
     error: Option<String>,
 }
 
@@ -415,6 +420,16 @@ async fn case_page(
     a: &Authed,
     reference: &str,
     error: Option<String>,
+) -> AppResult<CasePage> {
+    case_page_with(state, a, reference, error, None).await
+}
+
+async fn case_page_with(
+    state: &AppState,
+    a: &Authed,
+    reference: &str,
+    mut error: Option<String>,
+    reply: Option<&str>,
 ) -> AppResult<CasePage> {
     let (view, prog, policy, role) = case_for(state, a, reference).await?;
     let db = state.store.conn();
@@ -521,6 +536,28 @@ async fn case_page(
         },
     );
     let similar = similar_cases(state, &view).await?;
+    let canned_responses = super::response::all(&policy, &program::templates(db, prog.id).await?);
+    let mut draft = String::new();
+    if let Some(id) = reply
+        && let Some(c) = canned_responses.iter().find(|c| c.id == id)
+    {
+        let vars = super::response::variables(
+            &view,
+            &prog,
+            &policy,
+            &state.public_url,
+            programs::today(now),
+        );
+        match super::response::render(&c.source, &vars) {
+            Ok(text) => draft = text,
+            Err(e) => {
+                error = Some(format!(
+                    "The response \"{}\" cannot be rendered: {e}",
+                    c.name
+                ))
+            }
+        }
+    }
     let canned = policy
         .scope
         .non_qualifying
@@ -580,6 +617,12 @@ async fn case_page(
         attachments,
         cve,
         similar,
+        responses: canned_responses
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .collect(),
+        draft,
+        chosen: reply.unwrap_or_default().to_owned(),
         reporter_email: view
             .reporter
             .email
@@ -598,12 +641,22 @@ async fn case_page(
     })
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseQuery {
+    /// A canned response to render into the reply box.
+    #[serde(default)]
+    reply: Option<String>,
+}
+
 pub async fn get_case(
     State(state): State<AppState>,
     a: Authed,
     Path(reference): Path<String>,
+    Query(q): Query<CaseQuery>,
 ) -> AppResult<Response> {
-    Ok(render(&case_page(&state, &a, &reference, None).await?))
+    Ok(render(
+        &case_page_with(&state, &a, &reference, None, q.reply.as_deref()).await?,
+    ))
 }
 
 fn by(a: &Authed, ctx: &RequestCtx) -> ChangeBy {

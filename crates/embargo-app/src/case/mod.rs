@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod html;
+pub mod response;
 pub mod service;

@@ -310,7 +310,11 @@ pub async fn get_policy_page(
 ) -> AppResult<Response> {
     let p = find(&state, &slug).await?;
     let policy = service::policy_of(&p)?;
-    let body = embargo_formats::policy_html::body(&policy, service::today(state.now()));
+    // Empty unless the policy publishes its responsiveness ([clocks] publish_responsiveness).
+    let record =
+        crate::dashboard::service::responsiveness(&state.store, &p, &policy, state.now()).await?;
+    let body =
+        embargo_formats::policy_html::body_with(&policy, service::today(state.now()), &record);
     Ok(render(&PolicyPage {
         chrome: Chrome::new(format!("Security policy — {}", p.name), ""),
         slug: p.slug,
@@ -396,4 +400,144 @@ pub async fn get_well_known_security_txt(State(state): State<AppState>) -> AppRe
         .await?
         .ok_or(AppError::NotFound)?;
     security_txt(&state, &p).await
+}
+
+pub struct TemplateRow {
+    pub id: i64,
+    pub name: String,
+    pub body: String,
+}
+
+#[derive(Template)]
+#[template(path = "program/templates.html")]
+struct TemplatesPage {
+    chrome: Chrome,
+    slug: String,
+    name: String,
+    rows: Vec<TemplateRow>,
+    variables: &'static [(&'static str, &'static str)],
+    form_name: String,
+    form_body: String,
+    error: Option<String>,
+}
+
+async fn templates_page(
+    state: &AppState,
+    a: &AdminUser,
+    slug: &str,
+    form: (String, String),
+    error: Option<String>,
+) -> AppResult<TemplatesPage> {
+    let p = program::by_slug(state.store.conn(), slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = program::templates(state.store.conn(), p.id)
+        .await?
+        .into_iter()
+        .map(|t| TemplateRow {
+            id: t.id,
+            name: t.name,
+            body: t.body,
+        })
+        .collect();
+    Ok(TemplatesPage {
+        chrome: a.0.chrome("Response templates", "programs"),
+        slug: p.slug,
+        name: p.name,
+        rows,
+        variables: crate::case::response::VARIABLES,
+        form_name: form.0,
+        form_body: form.1,
+        error,
+    })
+}
+
+/// The team's canned responses of a program (minijinja), with the variables they may use.
+pub async fn get_templates(
+    State(state): State<AppState>,
+    a: AdminUser,
+    Path(slug): Path<String>,
+) -> AppResult<Response> {
+    Ok(render(
+        &templates_page(&state, &a, &slug, Default::default(), None).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct TemplateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    body: String,
+}
+
+/// Saves a template after checking that it renders (the error names the line).
+pub async fn post_template(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: AdminUser,
+    Path(slug): Path<String>,
+    CsrfForm(f): CsrfForm<TemplateForm>,
+) -> AppResult<Response> {
+    let p = program::by_slug(state.store.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = f.name.trim().to_owned();
+    let problem = if name.is_empty() || name.chars().count() > 100 {
+        Some("give the template a name (up to 100 characters)".to_owned())
+    } else if f.body.trim().is_empty() || f.body.len() > 20_000 {
+        Some("write the template (up to 20,000 characters)".to_owned())
+    } else {
+        crate::case::response::check(&f.body).err()
+    };
+    if let Some(e) = problem {
+        return Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &templates_page(&state, &a, &slug, (f.name, f.body), Some(e)).await?,
+        ));
+    }
+    let now = state.now();
+    let txn = state.store.begin().await?;
+    let t = program::save_template(&txn, p.id, &name, &f.body, now).await?;
+    crate::audit::record(
+        &txn,
+        &actor(&a, &ctx).id,
+        &ctx.client_ip.to_string(),
+        "program.template_saved",
+        &format!("program:{slug}"),
+        serde_json::json!({ "template": t.id, "name": name }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/admin/programs/{slug}/templates")).into_response())
+}
+
+pub async fn post_template_remove(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    a: AdminUser,
+    Path((slug, id)): Path<(String, i64)>,
+    CsrfForm(_): CsrfForm<TemplateForm>,
+) -> AppResult<Response> {
+    let p = program::by_slug(state.store.conn(), &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now();
+    let txn = state.store.begin().await?;
+    if !program::delete_template(&txn, p.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    crate::audit::record(
+        &txn,
+        &actor(&a, &ctx).id,
+        &ctx.client_ip.to_string(),
+        "program.template_removed",
+        &format!("program:{slug}"),
+        serde_json::json!({ "template": id }),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Redirect::to(&format!("/admin/programs/{slug}/templates")).into_response())
 }

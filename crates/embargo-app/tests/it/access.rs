@@ -195,6 +195,24 @@ fn matrix(
         ),
         (
             "GET",
+            "/admin/programs/{slug}/templates",
+            "/admin/programs/obserae/templates".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/templates",
+            "/admin/programs/obserae/templates".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/templates/{id}/remove",
+            "/admin/programs/obserae/templates/999999/remove".into(),
+            &[], // no such template: 404 for all; removal is tested in triage.rs
+        ),
+        (
+            "GET",
             "/admin/programs/{slug}/webhooks",
             "/admin/programs/obserae/webhooks".into(),
             ADMINS,

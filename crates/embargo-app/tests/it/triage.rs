@@ -337,3 +337,92 @@ async fn cases_are_assigned_in_bulk_from_the_queue() {
     assert_eq!(row.assignee_id, None);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn canned_responses_are_previewed_in_the_reply_box() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    app.add_program("home-automation-integration").await;
+    let page = "/admin/programs/spook/templates";
+    // A broken template is refused with its line.
+    let r = admin
+        .submit(
+            page,
+            page,
+            &[("name", "Thanks"), ("body", "Hello\n{{ reporter }\n")],
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.text.contains("line 2"), "{}", r.text);
+    let r = admin
+        .submit(
+            page,
+            page,
+            &[
+                ("name", "Thanks"),
+                (
+                    "body",
+                    "Hello {{ reporter }}, about {{ reference }} ({{ title }}): <b>thanks</b>.",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let (reference, _) = app.file_report("spook", serde_json::json!({"title": "Token <leak>", "description": "The token is logged.", "affected-version": "2.1.0", "proof-of-concept": "grep"})).await;
+    let case = admin.get(&format!("/cases/{reference}")).await.text;
+    let id = case
+        .split("<option value=\"team:")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let preview = admin
+        .get(&format!("/cases/{reference}?reply=team:{id}"))
+        .await
+        .text;
+    let draft = preview
+        .split("name=\"body\"")
+        .nth(1)
+        .unwrap()
+        .split("</textarea>")
+        .next()
+        .unwrap();
+    assert!(
+        draft.contains(&format!("Hello there, about {reference}")),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("Token &#60;leak&#62;") || draft.contains("Token &lt;leak&gt;"),
+        "escaped in the page: {draft}"
+    );
+    assert!(!draft.contains("<b>"), "escaped in the page");
+    // The policy's own answers are offered and render too.
+    let builtin = admin
+        .get(&format!(
+            "/cases/{reference}?reply=builtin:reproduce-on-the-latest-version"
+        ))
+        .await
+        .text;
+    let draft = builtin
+        .split("name=\"body\"")
+        .nth(1)
+        .unwrap()
+        .split("</textarea>")
+        .next()
+        .unwrap();
+    assert!(draft.contains("2.1.0"), "{draft}");
+    // Nothing is sent until the triager sends it.
+    let row = embargo_store::case::by_reference(app.store().conn(), &reference)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        embargo_store::case::messages(app.store().conn(), row.id, true)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.stop().await;
+}
