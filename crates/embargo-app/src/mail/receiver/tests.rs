@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
