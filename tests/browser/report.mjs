@@ -323,6 +323,18 @@ async function walk() {
     expect(sev === 'medium', `#case-severity is "${sev}", expected medium for ${VECTOR}`);
   });
 
+  await step('the CVSS calculator (no JavaScript needed) re-scores from the chosen metrics', async () => {
+    await triager.locator('#calculator summary').click();
+    await shot(triager, 'case-calculator');
+    // Integrity High instead of None: 8.1, high.
+    await triager.locator('#calculator input[name=m_I][value=H]').check();
+    await submitTo(triager, 'Score and set severity', { path: casePath() });
+    const sev = await text(triager, '#case-severity');
+    console.log(`       severity after the calculator: ${sev}`);
+    expect(sev === 'high', `#case-severity is "${sev}" after the calculator, expected high (8.1)`);
+    expect((await triager.locator('#calculator input[name=m_I][value=H]').isChecked()), 'the calculator does not start from the team vector');
+  });
+
   await step('triage the case', async () => {
     await triager.selectOption('select[name=to]', 'triaged');
     await triager.fill('textarea[name=reason]', 'Reproduced; token leak to the debug log.');
@@ -333,7 +345,7 @@ async function walk() {
     await shot(triager, 'case-triaged');
     await goto(triager, base, '/cases');
     const row = (await triager.locator('table tbody tr', { hasText: reference }).innerText()).replace(/\s+/g, ' ');
-    expect(row.includes('triaged') && row.includes('medium'), `queue row after triage: ${row}`);
+    expect(row.includes('triaged') && row.includes('high'), `queue row after triage: ${row}`);
     await shot(triager, 'queue-triaged');
   });
 

@@ -320,6 +320,12 @@ struct CasePage {
     cve: embargo_domain::cve::CveEligibility,
     /// Possible duplicates: (reference, title, state, why).
     similar: Vec<(String, String, String, String)>,
+    /// The calculator: (metric, name, [(value, label, chosen)]).
+    calculator: Vec<(
+        &'static str,
+        &'static str,
+        Vec<(&'static str, &'static str, bool)>,
+    )>,
     /// Canned responses to preview: (id, name).
     responses: Vec<(String, String)>,
     /// The chosen response, rendered, in the reply box.
@@ -623,6 +629,39 @@ async fn case_page_with(
             .collect(),
         draft,
         chosen: reply.unwrap_or_default().to_owned(),
+        calculator: {
+            // Start from the team's latest 3.1 vector, else the reporter's, else the first value.
+            let team: Vec<String> = events
+                .iter()
+                .filter(|e| e.kind == "severity_set")
+                .filter_map(|e| serde_json::from_str::<serde_json::Value>(&e.detail).ok())
+                .filter_map(|d| d["vector"].as_str().map(str::to_owned))
+                .collect();
+            let current = team
+                .iter()
+                .rev()
+                .chain(view.report.fields.get("cvss-vector"))
+                .find(|v| v.starts_with("CVSS:3.1/"))
+                .cloned()
+                .unwrap_or_default();
+            CVSS31_METRICS
+                .iter()
+                .map(|(m, name, values)| {
+                    let chosen = current
+                        .split('/')
+                        .find_map(|part| part.strip_prefix(&format!("{m}:")))
+                        .unwrap_or(values[0].0);
+                    (
+                        *m,
+                        *name,
+                        values
+                            .iter()
+                            .map(|(v, label)| (*v, *label, *v == chosen))
+                            .collect(),
+                    )
+                })
+                .collect()
+        },
         reporter_email: view
             .reporter
             .email
@@ -788,6 +827,61 @@ pub struct SeverityForm {
     vector: String,
     #[serde(default)]
     version: String,
+    /// The calculator's choices, one per CVSS 3.1 base metric (`m_AV` …).
+    #[serde(flatten)]
+    metrics: std::collections::BTreeMap<String, String>,
+}
+
+/// CVSS 3.1 base metrics for the calculator (FIRST CVSS v3.1 specification §2), in vector
+/// order: (abbreviation, name, values).
+pub const CVSS31_METRICS: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "AV",
+        "Attack vector",
+        &[
+            ("N", "Network"),
+            ("A", "Adjacent"),
+            ("L", "Local"),
+            ("P", "Physical"),
+        ],
+    ),
+    ("AC", "Attack complexity", &[("L", "Low"), ("H", "High")]),
+    (
+        "PR",
+        "Privileges required",
+        &[("N", "None"), ("L", "Low"), ("H", "High")],
+    ),
+    (
+        "UI",
+        "User interaction",
+        &[("N", "None"), ("R", "Required")],
+    ),
+    ("S", "Scope", &[("U", "Unchanged"), ("C", "Changed")]),
+    (
+        "C",
+        "Confidentiality",
+        &[("H", "High"), ("L", "Low"), ("N", "None")],
+    ),
+    (
+        "I",
+        "Integrity",
+        &[("H", "High"), ("L", "Low"), ("N", "None")],
+    ),
+    (
+        "A",
+        "Availability",
+        &[("H", "High"), ("L", "Low"), ("N", "None")],
+    ),
+];
+
+/// The vector the calculator's choices make, when every metric was chosen.
+fn calculator_vector(metrics: &std::collections::BTreeMap<String, String>) -> Option<String> {
+    let mut v = String::from("CVSS:3.1");
+    for (m, _, _) in CVSS31_METRICS {
+        let value = metrics.get(&format!("m_{m}"))?;
+        v.push_str(&format!("/{m}:{value}"));
+    }
+    Some(v)
 }
 
 pub async fn post_severity(
@@ -801,11 +895,18 @@ pub async fn post_severity(
     if !role.at_least(Role::Triager) {
         return Err(AppError::NotFound);
     }
+    // The calculator works without JavaScript: it posts its choices, we build the vector (and
+    // the usual validation explains anything wrong with it).
+    let vector = if f.vector.trim().is_empty() {
+        calculator_vector(&f.metrics).unwrap_or_default()
+    } else {
+        f.vector.clone()
+    };
     let r = match f.version.parse() {
         Ok(v) => service::set_severity(
             &state.store,
             &view,
-            &f.vector,
+            &vector,
             &policy,
             v,
             &by(&a, &ctx),

@@ -426,3 +426,53 @@ async fn canned_responses_are_previewed_in_the_reply_box() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_cvss_calculator_works_without_javascript() {
+    let app = TestApp::start().await;
+    let admin = app.admin().await;
+    app.add_program("home-automation-integration").await;
+    let (reference, _) = app.file_report("spook", serde_json::json!({"title": "T", "description": "Remote code execution.", "affected-version": "2.1.0", "proof-of-concept": "x", "cvss-vector": "CVSS:3.1/AV:A/AC:H/PR:L/UI:R/S:U/C:L/I:L/A:N"})).await;
+    let page = admin.get(&format!("/cases/{reference}")).await.text;
+    assert!(page.contains("id=\"calculator\""));
+    // It starts from the reporter's vector.
+    assert!(
+        page.contains("name=\"m_AV\" value=\"A\" checked"),
+        "calculator preset"
+    );
+    let v = page
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = csrf_of(&page).unwrap();
+    let mut fields = vec![("version", v.as_str())];
+    fields.extend([
+        ("m_AV", "N"),
+        ("m_AC", "L"),
+        ("m_PR", "N"),
+        ("m_UI", "N"),
+        ("m_S", "U"),
+        ("m_C", "H"),
+        ("m_I", "H"),
+        ("m_A", "H"),
+    ]);
+    let r = admin
+        .post_raw(&format!("/cases/{reference}/severity"), &csrf, &fields)
+        .await;
+    assert!(r.status < 400, "{} {}", r.status, r.text);
+    let page = admin.get(&format!("/cases/{reference}")).await.text;
+    assert!(
+        page.contains("id=\"case-severity\">critical<"),
+        "9.8 is critical"
+    );
+    assert!(page.contains("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"));
+    assert!(
+        page.contains("name=\"m_AV\" value=\"N\" checked"),
+        "now preset from the team's vector"
+    );
+    app.stop().await;
+}
