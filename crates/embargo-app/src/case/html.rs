@@ -321,10 +321,7 @@ struct CasePage {
     /// Possible duplicates: (reference, title, state, why).
     similar: Vec<(String, String, String, String)>,
     /// The calculator: (metric, name, [(value, label, chosen)]).
-    calculator: Vec<(
-        &'static str,
-        &'static str,
-        Vec<(&'static str, &'static str, bool)>,
+    calculator: Vec<CalculatorRow>,
     )>,
     /// Canned responses to preview: (id, name).
     responses: Vec<(String, String)>,
@@ -834,7 +831,12 @@ pub struct SeverityForm {
 
 /// CVSS 3.1 base metrics for the calculator (FIRST CVSS v3.1 specification §2), in vector
 /// order: (abbreviation, name, values).
-pub const CVSS31_METRICS: &[(&str, &str, &[(&str, &str)])] = &[
+/// (abbreviation, name, [(value, label)]).
+pub type Metric = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+/// A calculator row on the page: (metric, name, [(value, label, chosen)]).
+pub type CalculatorRow = (&'static str, &'static str, Vec<(&'static str, &'static str, bool)>);
+
+pub const CVSS31_METRICS: &[Metric] = &[
     (
         "AV",
         "Attack vector",
