@@ -322,7 +322,6 @@ struct CasePage {
     similar: Vec<(String, String, String, String)>,
     /// The calculator: (metric, name, [(value, label, chosen)]).
     calculator: Vec<CalculatorRow>,
-    )>,
     /// Canned responses to preview: (id, name).
     responses: Vec<(String, String)>,
     /// The chosen response, rendered, in the reply box.
@@ -832,9 +831,17 @@ pub struct SeverityForm {
 /// CVSS 3.1 base metrics for the calculator (FIRST CVSS v3.1 specification §2), in vector
 /// order: (abbreviation, name, values).
 /// (abbreviation, name, [(value, label)]).
-pub type Metric = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+pub type Metric = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 /// A calculator row on the page: (metric, name, [(value, label, chosen)]).
-pub type CalculatorRow = (&'static str, &'static str, Vec<(&'static str, &'static str, bool)>);
+pub type CalculatorRow = (
+    &'static str,
+    &'static str,
+    Vec<(&'static str, &'static str, bool)>,
+);
 
 pub const CVSS31_METRICS: &[Metric] = &[
     (
