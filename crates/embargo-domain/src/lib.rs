@@ -12,5 +12,6 @@ pub mod cvss;
 pub mod policy;
 pub mod purl;
 pub mod sla;
+pub mod stats;
 pub mod supported;
 pub mod version;

@@ -1,6 +1,7 @@
 //! Wire formats of Embargo: parse and render OSV, CVE 5, CSAF, NVD, CycloneDX, SPDX,
 //! security.txt and SECURITY.md, and parse incoming e-mail. Depends on the domain only; no I/O.
 
+pub mod chart;
 pub mod mail;
 pub mod osv;
 pub mod policy_html;

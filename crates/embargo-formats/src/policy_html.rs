@@ -132,10 +132,34 @@ pub fn render(p: &Policy, today: Date) -> String {
 
 /// The page's content alone (every text escaped), for embedding in a site's own layout.
 pub fn body(p: &Policy, today: Date) -> String {
+    body_with(p, today, &[])
+}
+
+/// The track-record paragraph: the responsiveness sentences, escaped.
+fn track_record(o: &mut String, sentences: &[String]) {
+    let _ = writeln!(o, "<h3>Our track record</h3>");
+    let _ = write!(o, "<p class=\"responsiveness\">");
+    for (i, s) in sentences.iter().enumerate() {
+        if i > 0 {
+            o.push(' ');
+        }
+        o.push_str(&escape(s));
+    }
+    o.push_str("</p>\n");
+}
+
+/// [`body`] with the program's published responsiveness (`[clocks] publish_responsiveness`):
+/// `responsiveness` holds sentences computed by the caller from its cases (see
+/// `embargo_domain::stats::responsiveness`), shown as "Our track record" at the end of
+/// "What to expect". Nothing is added when it is empty.
+pub fn body_with(p: &Policy, today: Date, responsiveness: &[String]) -> String {
     let md = crate::security_md::render(p, today);
     let mut o = String::new();
     let mut b = Block::None;
     let mut header_done = false;
+    // Where the track record goes: once "What to expect" ends (or at the very end).
+    let mut pending = !responsiveness.is_empty();
+    let mut in_expect = false;
     for line in md.lines() {
         let t = line.trim_end();
         if t.is_empty() || t == "---" {
@@ -149,6 +173,13 @@ pub fn body(p: &Policy, today: Date) -> String {
             .or_else(|| t.strip_prefix("# ").map(|h| (1, h)))
         {
             close(&mut o, &mut b);
+            if h.0 <= 2 {
+                if in_expect && pending {
+                    track_record(&mut o, responsiveness);
+                    pending = false;
+                }
+                in_expect = h.0 == 2 && h.1 == "What to expect";
+            }
             let _ = writeln!(o, "<h{0}>{1}</h{0}>", h.0, inline(h.1));
             continue;
         }
@@ -211,6 +242,9 @@ pub fn body(p: &Policy, today: Date) -> String {
         }
     }
     close(&mut o, &mut b);
+    if pending {
+        track_record(&mut o, responsiveness);
+    }
     o
 }
 
@@ -233,5 +267,28 @@ mod tests {
             "&lt;javascript:alert(1)&gt;"
         );
         assert_eq!(inline("**open"), "**open");
+    }
+
+    #[test]
+    fn track_record_ends_what_to_expect_and_is_escaped() {
+        #![allow(clippy::unwrap_used)]
+        let src = include_str!("../../../examples/policies/home-automation-integration.toml");
+        let p = Policy::from_toml(src, "spook.toml").unwrap();
+        let today = jiff::civil::date(2025, 11, 1);
+        assert_eq!(body_with(&p, today, &[]), body(&p, today));
+        let sentences = [
+            "In the last 12 months we acknowledged 96% of reports within 7 days (n = 31)."
+                .to_owned(),
+            "Too few <reports>.".to_owned(),
+        ];
+        let html = body_with(&p, today, &sentences);
+        let expect = html.find("<h2>What to expect</h2>").unwrap();
+        let record = html.find("<h3>Our track record</h3>").unwrap();
+        let next = html.find("<h2>Supported versions</h2>").unwrap();
+        assert!(expect < record && record < next, "{html}");
+        assert!(html.contains(
+            "<p class=\"responsiveness\">In the last 12 months we acknowledged 96% of reports within 7 days (n = 31). Too few &lt;reports&gt;.</p>"
+        ));
+        assert_eq!(html.matches("Our track record").count(), 1);
     }
 }

@@ -12,6 +12,7 @@ pub mod migrate;
 pub mod outbox;
 pub mod program;
 pub mod session;
+pub mod stats;
 pub mod submission;
 #[cfg(feature = "testing")]
 pub mod testing;

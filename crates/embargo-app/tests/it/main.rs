@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod dashboard;
 mod hardening;
 mod harness;
 mod mail;

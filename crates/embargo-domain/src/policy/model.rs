@@ -399,4 +399,9 @@ pub struct Clocks {
     /// Resolution target by severity, from receipt.
     #[serde(default, skip_serializing_if = "ResolutionTargets::is_empty")]
     pub resolution: ResolutionTargets,
+    /// Show on the public policy page how well these targets were kept over the last 12
+    /// months ("we acknowledged 96% of reports within 7 days (n = 31)"), computed from the
+    /// program's cases. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub publish_responsiveness: bool,
 }

@@ -287,6 +287,37 @@ fn warnings_do_not_fail_parsing() {
 }
 
 #[test]
+fn publish_responsiveness_is_an_optional_strict_boolean() {
+    assert!(
+        !Policy::from_toml(MINIMAL, "p.toml")
+            .unwrap()
+            .clocks
+            .publish_responsiveness,
+        "off by default"
+    );
+    let on = format!("{MINIMAL}\n[clocks]\npublish_responsiveness = true\n");
+    assert!(
+        Policy::from_toml(&on, "p.toml")
+            .unwrap()
+            .clocks
+            .publish_responsiveness
+    );
+    assert!(lint(&on, "p.toml", date(2025, 11, 1)).is_empty());
+    // Off is not serialised, so existing JSON renders do not change.
+    let json = serde_json::to_string(&Policy::from_toml(MINIMAL, "p.toml").unwrap()).unwrap();
+    assert!(!json.contains("publish_responsiveness"));
+    let d = one_error(&format!(
+        "{MINIMAL}\n[clocks]\npublish_responsiveness = \"yes\"\n"
+    ));
+    assert_eq!(d.line, 22);
+    assert!(d.message.contains("invalid type"), "{}", d.message);
+    let d = one_error(&format!(
+        "{MINIMAL}\n[clocks]\npublish_responsivness = true\n"
+    ));
+    assert!(d.message.contains("unknown field"), "{}", d.message);
+}
+
+#[test]
 fn json_round_trip_keeps_the_policy() {
     let (name, src) = EXAMPLES[3];
     let p = Policy::from_toml(src, name).unwrap();

@@ -5,6 +5,7 @@ mod audit;
 mod cases;
 mod jobs;
 mod programs;
+mod stats;
 mod users;
 
 use chrono::{TimeZone, Utc};
