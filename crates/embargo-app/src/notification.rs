@@ -162,6 +162,49 @@ fn hook_body(
     })
 }
 
+/// The team's mail and the program's webhooks for one event (the pair most events send).
+struct TeamNotice<'a> {
+    row: &'a case::Case,
+    event: &'a str,
+    dedupe_key: Option<&'a str>,
+    subject: String,
+    text: String,
+    hook: serde_json::Value,
+}
+
+async fn tell_team(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    prog: &program::Program,
+    n: TeamNotice<'_>,
+    now: Ts,
+) -> AppResult<()> {
+    to_team(
+        db,
+        state,
+        prog.id,
+        n.row.id,
+        n.row.assignee_id,
+        n.event,
+        n.dedupe_key,
+        &n.subject,
+        &n.text,
+        now,
+    )
+    .await?;
+    outbox::enqueue_webhooks(
+        db,
+        &state.keys,
+        prog.id,
+        Some(n.row.id),
+        n.event,
+        n.dedupe_key,
+        &n.hook,
+        now,
+    )
+    .await
+}
+
 /// A new case: the reporter's receipt (with the tracking link and what happens next, from the
 /// policy's clocks), the team's notice, and `case.created`.
 #[expect(
@@ -212,32 +255,23 @@ pub async fn case_created(
         now,
     )
     .await?;
-    to_team(
+    tell_team(
         db,
         state,
-        prog.id,
-        row.id,
-        row.assignee_id,
-        "case.created",
-        None,
-        &format!("[{reference}] New report for {}", prog.name),
-        &format!(
-            "A new report arrived for {} ({}).\n\n  {}\n",
-            prog.name,
-            row.channel,
-            case_url(state, reference)
-        ),
-        now,
-    )
-    .await?;
-    outbox::enqueue_webhooks(
-        db,
-        &state.keys,
-        prog.id,
-        Some(row.id),
-        "case.created",
-        None,
-        &hook_body(state, "case.created", prog, reference, &row.state, now),
+        prog,
+        TeamNotice {
+            row,
+            event: "case.created",
+            dedupe_key: None,
+            subject: format!("[{reference}] New report for {}", prog.name),
+            text: format!(
+                "A new report arrived for {} ({}).\n\n  {}\n",
+                prog.name,
+                row.channel,
+                case_url(state, reference)
+            ),
+            hook: hook_body(state, "case.created", prog, reference, &row.state, now),
+        },
         now,
     )
     .await
@@ -252,37 +286,28 @@ pub async fn reporter_wrote(
     now: Ts,
 ) -> AppResult<()> {
     let reference = view.row.reference.as_str();
-    to_team(
+    tell_team(
         db,
         state,
-        prog.id,
-        view.row.id,
-        view.row.assignee_id,
-        "message.received",
-        None,
-        &format!("[{reference}] The reporter wrote"),
-        &format!(
-            "The reporter added to {reference}.\n\n  {}\n",
-            case_url(state, reference)
-        ),
-        now,
-    )
-    .await?;
-    outbox::enqueue_webhooks(
-        db,
-        &state.keys,
-        prog.id,
-        Some(view.row.id),
-        "message.received",
-        None,
-        &hook_body(
-            state,
-            "message.received",
-            prog,
-            reference,
-            view.state.as_str(),
-            now,
-        ),
+        prog,
+        TeamNotice {
+            row: &view.row,
+            event: "message.received",
+            dedupe_key: None,
+            subject: format!("[{reference}] The reporter wrote"),
+            text: format!(
+                "The reporter added to {reference}.\n\n  {}\n",
+                case_url(state, reference)
+            ),
+            hook: hook_body(
+                state,
+                "message.received",
+                prog,
+                reference,
+                view.state.as_str(),
+                now,
+            ),
+        },
         now,
     )
     .await
@@ -382,38 +407,25 @@ pub async fn clock_due_soon(
     let reference = row.reference.as_str();
     let key = format!("clock:{}:{clock:?}:{}", row.id, deadline.as_second());
     let when = deadline.to_string();
-    to_team(
+    let mut hook = hook_body(state, "clock.due_soon", prog, reference, &row.state, now);
+    hook["clock"] = serde_json::to_value(clock).unwrap_or_default();
+    hook["deadline"] = json!(when);
+    tell_team(
         db,
         state,
-        prog.id,
-        row.id,
-        row.assignee_id,
-        "clock.due_soon",
-        Some(&key),
-        &format!("[{reference}] Due soon: {}", clock.describe()),
-        &format!(
-            "The promise to {} on {reference} is due at {when}.\n\n  {}\n",
-            clock.describe(),
-            case_url(state, reference)
-        ),
-        now,
-    )
-    .await?;
-    outbox::enqueue_webhooks(
-        db,
-        &state.keys,
-        prog.id,
-        Some(row.id),
-        "clock.due_soon",
-        Some(&key),
-        &json!({
-            "event": "clock.due_soon",
-            "program": prog.slug,
-            "case": { "reference": reference, "state": row.state, "url": case_url(state, reference) },
-            "clock": serde_json::to_value(clock).unwrap_or_default(),
-            "deadline": when,
-            "at": now.to_rfc3339(),
-        }),
+        prog,
+        TeamNotice {
+            row,
+            event: "clock.due_soon",
+            dedupe_key: Some(&key),
+            subject: format!("[{reference}] Due soon: {}", clock.describe()),
+            text: format!(
+                "The promise to {} on {reference} is due at {when}.\n\n  {}\n",
+                clock.describe(),
+                case_url(state, reference)
+            ),
+            hook,
+        },
         now,
     )
     .await
