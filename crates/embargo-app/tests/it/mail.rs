@@ -339,3 +339,39 @@ async fn webhooks_are_signed_retried_and_logged() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn clocks_about_to_breach_are_announced_once() {
+    let app = TestApp::start().await;
+    let _admin = app.admin().await;
+    app.add_program("home-automation-integration").await;
+    let _tri = app.user("tri@example.org", "viewer").await;
+    app.add_member("spook", "tri@example.org", "triager").await;
+    app.file_report_with("spook", report_body("rita@example.net", None))
+        .await;
+    let state = &app.running.as_ref().unwrap().state;
+    let reminders = || async {
+        embargo_store::outbox::list(app.store().conn(), Some("mail"), None, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|d| d.event == "clock.due_soon")
+            .count()
+    };
+    // Just received: nothing is due within the reminder lead yet (Spook acknowledges in 7 days).
+    embargo_app::notification::remind_due(state).await.unwrap();
+    assert_eq!(reminders().await, 0);
+    // Six and a half days later the acknowledgement is due within 24 hours: one reminder,
+    // however often the job runs.
+    app.clock.advance(chrono::Duration::hours(6 * 24 + 12));
+    assert!(embargo_app::notification::remind_due(state).await.unwrap() >= 1);
+    let n = reminders().await;
+    assert!(n >= 1);
+    embargo_app::notification::remind_due(state).await.unwrap();
+    assert_eq!(
+        reminders().await,
+        n,
+        "deduplicated per case, clock and deadline"
+    );
+    app.stop().await;
+}
