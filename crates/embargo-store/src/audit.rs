@@ -190,3 +190,55 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Verdict, StoreError> {
     }
     Ok(Verdict::Intact { entries: checked })
 }
+
+#[cfg(all(test, feature = "testing"))]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::testing;
+
+    fn entry(target: &str) -> NewEntry<'_> {
+        NewEntry {
+            actor: "anonymous",
+            action: "case.created",
+            target,
+            detail: "{}",
+            ip: "127.0.0.1",
+        }
+    }
+
+    /// Entries appended together chain exactly like entries appended one by one.
+    #[tokio::test]
+    async fn entries_appended_together_continue_the_chain() {
+        for db in testing::all().await {
+            let at = |s: i64| Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap();
+            let txn = db.store.begin().await.unwrap();
+            assert_eq!(append(&txn, entry("case:1"), at(1)).await.unwrap(), 1);
+            let many = [
+                (entry("case:2"), at(2)),
+                (entry("case:3"), at(3)),
+                (entry("case:4"), at(4)),
+            ];
+            assert_eq!(append_many(&txn, &many).await.unwrap(), vec![2, 3, 4]);
+            assert!(append_many(&txn, &[]).await.unwrap().is_empty());
+            assert_eq!(append(&txn, entry("case:5"), at(5)).await.unwrap(), 5);
+            txn.commit().await.unwrap();
+            assert_eq!(
+                verify(db.store.conn()).await.unwrap(),
+                Verdict::Intact { entries: 5 },
+                "{}",
+                db.name
+            );
+            let targets: Vec<String> = recent(db.store.conn(), 10)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.target)
+                .collect();
+            assert_eq!(targets, ["case:5", "case:4", "case:3", "case:2", "case:1"]);
+            db.cleanup().await;
+        }
+    }
+}

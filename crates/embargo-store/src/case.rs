@@ -191,16 +191,29 @@ pub async fn queue(
     }
     let q = case::Entity::find().filter(cond);
     let total = q.clone().count(db).await?;
-    let q = if f.newest_first {
-        q.order_by_desc(case::Column::ReceivedAt)
+    // The page is chosen on narrow rows (id, time) and only then read whole: sorting whole
+    // rows (sealed report included) to keep the newest 100 of 10,000 cost SQLite five times
+    // as much. Ties on the time go by id, so the order is stable.
+    let order = if f.newest_first {
+        sea_orm::Order::Desc
     } else {
-        q.order_by_asc(case::Column::ReceivedAt)
+        sea_orm::Order::Asc
     };
-    let rows = q
+    let ids: Vec<i64> = q
+        .select_only()
+        .column(case::Column::Id)
+        .order_by(case::Column::ReceivedAt, order.clone())
+        .order_by(case::Column::Id, order)
         .offset(f.offset)
         .limit(std::cmp::max(f.limit, 1))
+        .into_tuple()
         .all(db)
         .await?;
+    let mut rows = case::Entity::find()
+        .filter(case::Column::Id.is_in(ids.clone()))
+        .all(db)
+        .await?;
+    rows.sort_by_key(|c| ids.iter().position(|id| *id == c.id));
     Ok((rows, total))
 }
 
@@ -510,4 +523,89 @@ pub async fn has_token(
         .count(db)
         .await?
         > 0)
+}
+
+#[cfg(all(test, feature = "testing"))]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+    use crate::{program, testing};
+
+    fn t(secs: i64) -> Ts {
+        Utc.timestamp_opt(1_800_000_000 + secs, 123_456_000)
+            .unwrap()
+    }
+
+    fn new_case<'a>(reference: &'a str, tracking: &'a str, program_id: i64) -> NewCase<'a> {
+        NewCase {
+            program_id,
+            reference,
+            state: "new",
+            title_sealed: "t",
+            report_sealed: "r",
+            reporter_sealed: "p",
+            reporter_email_hash: None,
+            tracking_hash: tracking,
+            channel: "api",
+            severity: None,
+        }
+    }
+
+    /// What report intake's group commit relies on: numbers reserved in blocks follow on from
+    /// single ones, cases inserted together come back in the order given, and a batch of
+    /// tokens and events is stored whole.
+    #[tokio::test]
+    async fn batched_writes_number_return_and_index_in_order() {
+        for db in testing::all().await {
+            let txn = db.store.begin().await.unwrap();
+            let p = program::create(&txn, "p", "P", "", t(0)).await.unwrap();
+            assert_eq!(next_number(&txn, p.id, 2026).await.unwrap(), 1);
+            assert_eq!(reserve_numbers(&txn, p.id, 2026, 3).await.unwrap(), 2);
+            assert_eq!(next_number(&txn, p.id, 2026).await.unwrap(), 5);
+            assert_eq!(reserve_numbers(&txn, p.id, 2027, 2).await.unwrap(), 1);
+
+            let refs = ["P-3", "P-1", "P-2"];
+            let made = create_many(
+                &txn,
+                refs.iter()
+                    .enumerate()
+                    .map(|(i, r)| (new_case(r, r, p.id), t(i as i64)))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+            let got: Vec<&str> = made.iter().map(|c| c.reference.as_str()).collect();
+            assert_eq!(got, refs, "{}", db.name);
+            assert_eq!(made[2].received_at, t(2), "{}", db.name);
+            assert_eq!(made[0].version, 1);
+
+            let pairs = [
+                (made[0].id, "a"),
+                (made[0].id, "b"),
+                (made[1].id, "a"),
+                (made[0].id, "a"),
+            ];
+            index_token_pairs(&txn, &pairs).await.unwrap();
+            index_token_pairs(&txn, &pairs[..2]).await.unwrap();
+            let n = case_search::Entity::find().count(&txn).await.unwrap();
+            assert_eq!(n, 3, "{}: duplicates ignored", db.name);
+
+            let events: Vec<NewEvent<'_>> = made
+                .iter()
+                .map(|c| NewEvent {
+                    case_id: c.id,
+                    actor: "anonymous",
+                    kind: "received",
+                    detail: "{}",
+                    at: t(9),
+                })
+                .collect();
+            add_events(&txn, &events).await.unwrap();
+            assert_eq!(self::events(&txn, made[1].id).await.unwrap().len(), 1);
+            txn.commit().await.unwrap();
+            db.cleanup().await;
+        }
+    }
 }

@@ -39,6 +39,40 @@ pub async fn insert(
     .await?)
 }
 
+/// A submission processed in the same transaction that stores it.
+pub struct Processed<'a> {
+    pub program_id: Option<i64>,
+    pub channel: &'a str,
+    pub raw_sealed: &'a str,
+    pub size: i64,
+    pub case_id: i64,
+    pub at: Ts,
+}
+
+/// Stores submissions that were processed in the same transaction (web form and API: their
+/// cases already exist), in one statement: no `received` row to update afterwards, no
+/// read-back.
+pub async fn insert_processed(
+    db: &impl ConnectionTrait,
+    rows: &[Processed<'_>],
+) -> Result<(), StoreError> {
+    submission::Entity::insert_many(rows.iter().map(|r| submission::ActiveModel {
+        program_id: Set(r.program_id),
+        channel: Set(r.channel.to_owned()),
+        received_at: Set(r.at),
+        raw: Set(r.raw_sealed.to_owned()),
+        size: Set(r.size),
+        state: Set(PROCESSED.to_owned()),
+        case_id: Set(Some(r.case_id)),
+        error: Set(None),
+        processed_at: Set(Some(r.at)),
+        ..Default::default()
+    }))
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn mark_processed(
     db: &impl ConnectionTrait,
     id: i64,

@@ -3,20 +3,23 @@
 //!
 //! For the web form and the API the raw submission and the case commit together: either both
 //! exist, or the client got an error and still holds its input. (E-mail, whose parsing can
-//! fail, stores the raw message first and processes it afterwards.)
+//! fail, stores the raw message first and processes it afterwards.) Submissions arriving
+//! together share a transaction (group commit, see [`commit`]); each is answered after the
+//! commit that holds it.
 
 use std::collections::BTreeMap;
 
 use embargo_domain::account::Email;
 use embargo_domain::policy::{Policy, ReportField, StandardField};
-use embargo_store::{Store, Ts, case, program, sha256_hex, submission};
+use embargo_store::{Store, Ts, audit, case, program, sha256_hex, submission};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::audit;
 use crate::auth::random_token;
 use crate::error::{AppError, AppResult};
 use crate::report::sniff::{clean_filename, sniff};
+
+mod commit;
 
 /// Largest single text field.
 pub const MAX_FIELD_CHARS: usize = 100_000;
@@ -296,6 +299,10 @@ pub struct Origin {
 }
 
 /// Stores a valid submission as a new case; returns its reference and tracking secret.
+///
+/// The answer comes after the commit (`synchronous = FULL` on SQLite: after the fsync), and
+/// submissions that arrive while another batch is being written are written together, in one
+/// transaction with one commit (group commit, ADR 0008).
 pub async fn submit(
     state: &crate::state::AppState,
     prog: &program::Program,
@@ -304,7 +311,6 @@ pub async fn submit(
     origin: &Origin,
 ) -> AppResult<Submitted> {
     let (store, keys, now) = (&state.store, &state.keys, state.now());
-    let (channel, actor, ip) = (origin.channel, origin.actor.as_str(), origin.ip.as_str());
     let email = input
         .contact_email
         .as_deref()
@@ -320,35 +326,58 @@ pub async fn submit(
             });
         }
     }
+    let job = prepare(state, prog, policy, input, origin, email, email_hash, now)?;
+    commit::group_commit(job).await
+}
+
+/// A submission with everything computed that does not depend on its case number: on SQLite
+/// every write queues for one connection, so what runs while it is held limits throughput.
+struct Prepared {
+    state: crate::state::AppState,
+    prog: program::Program,
+    policy: Policy,
+    channel: &'static str,
+    actor: String,
+    ip: String,
+    now: Ts,
+    year: i32,
+    prefix: String,
+    title: String,
+    report: String,
+    reporter: String,
+    reporter_info: StoredReporter,
+    email_hash: Option<String>,
+    tracking_secret: String,
+    tracking_hash: String,
+    raw_sealed: String,
+    raw_size: i64,
+    /// Blind-index tokens of the text (those of the reference are added with it).
+    tokens: Vec<String>,
+    /// (clean file name, sniffed type, SHA-256, content).
+    attachments: Vec<(String, &'static str, String, Vec<u8>)>,
+}
+
+#[expect(
+    clippy::too_many_arguments,
+    reason = "submit's inputs and what it derived"
+)]
+fn prepare(
+    state: &crate::state::AppState,
+    prog: &program::Program,
+    policy: &Policy,
+    input: ReportInput,
+    origin: &Origin,
+    email: Option<Email>,
+    email_hash: Option<String>,
+    now: Ts,
+) -> AppResult<Prepared> {
+    let keys = &state.keys;
     let raw = json!({
         "fields": input.fields,
         "contact_email": input.contact_email,
         "reporter_pgp_key": input.reporter_pgp_key,
         "attachments": input.attachments.iter().map(|a| json!({ "filename": a.filename, "size": a.data.len(), "sha256": sha256_hex(&a.data) })).collect::<Vec<_>>(),
     })
-    .to_string();
-    let year = chrono::Datelike::year(&now);
-    let tracking_secret = random_token(32);
-
-    let txn = store.begin().await?;
-    let sub = submission::insert(
-        &txn,
-        Some(prog.id),
-        channel,
-        &keys.seal(raw.as_bytes(), "submission"),
-        raw.len() as i64,
-        now,
-    )
-    .await?;
-    let number = case::next_number(&txn, prog.id, year).await?;
-    let prefix = embargo_domain::case::CaseRef::prefix_from_slug(&prog.slug)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?;
-    let reference = embargo_domain::case::CaseRef::new(
-        &prefix,
-        u16::try_from(year).unwrap_or(2000),
-        u32::try_from(number).unwrap_or(u32::MAX),
-    )
-    .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?
     .to_string();
     let title = input
         .fields
@@ -371,88 +400,230 @@ pub async fn submit(
         ..Default::default()
     };
     let reporter = serde_json::to_string(&reporter_info).map_err(AppError::internal)?;
-    let c = case::create(
-        &txn,
-        case::NewCase {
-            program_id: prog.id,
-            reference: &reference,
-            state: embargo_domain::case::CaseState::New.as_str(),
-            title_sealed: &keys.seal(title.as_bytes(), &sealing_context(&reference, "title")),
-            report_sealed: &keys.seal(report.as_bytes(), &sealing_context(&reference, "report")),
-            reporter_sealed: &keys.seal(
-                reporter.as_bytes(),
-                &sealing_context(&reference, "reporter"),
-            ),
-            reporter_email_hash: email_hash.as_deref(),
-            tracking_hash: &sha256_hex(tracking_secret.as_bytes()),
-            channel,
-            severity: None,
-        },
+    let text: String = input.fields.values().cloned().collect::<Vec<_>>().join(" ");
+    let tokens = words(&text).iter().map(|w| keys.blind("word", w)).collect();
+    let tracking_secret = random_token(32);
+    Ok(Prepared {
+        state: state.clone(),
+        prog: prog.clone(),
+        policy: policy.clone(),
+        channel: origin.channel,
+        actor: origin.actor.clone(),
+        ip: origin.ip.clone(),
         now,
+        year: chrono::Datelike::year(&now),
+        prefix: embargo_domain::case::CaseRef::prefix_from_slug(&prog.slug)
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?,
+        title,
+        report,
+        reporter,
+        reporter_info,
+        email_hash,
+        tracking_hash: sha256_hex(tracking_secret.as_bytes()),
+        tracking_secret,
+        raw_sealed: keys.seal(raw.as_bytes(), "submission"),
+        raw_size: raw.len() as i64,
+        tokens,
+        attachments: input
+            .attachments
+            .into_iter()
+            .map(|a| {
+                let (name, kind, hash) = (
+                    clean_filename(&a.filename),
+                    sniff(&a.data),
+                    sha256_hex(&a.data),
+                );
+                (name, kind, hash, a.data)
+            })
+            .collect(),
+    })
+}
+
+/// Writes prepared submissions in the caller's transaction: every case with its raw
+/// submission, attachments, search tokens, timeline entry, notifications and audit entry.
+/// Statements are shared by the batch where the tables allow (one per table, not per case).
+async fn write(
+    txn: &embargo_store::DatabaseTransaction,
+    jobs: &[&Prepared],
+) -> AppResult<Vec<Submitted>> {
+    // Case numbers: one reservation per program and year, handed out in arrival order.
+    let mut next: Vec<((i64, i32), i64)> = Vec::new();
+    for j in jobs {
+        let key = (j.prog.id, j.year);
+        if !next.iter().any(|(k, _)| *k == key) {
+            let count = jobs.iter().filter(|o| (o.prog.id, o.year) == key).count() as i64;
+            next.push((key, case::reserve_numbers(txn, key.0, key.1, count).await?));
+        }
+    }
+    let mut references = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let slot = next
+            .iter_mut()
+            .find(|(k, _)| *k == (j.prog.id, j.year))
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("no case number reserved")))?;
+        let number = slot.1;
+        slot.1 += 1;
+        references.push(
+            embargo_domain::case::CaseRef::new(
+                &j.prefix,
+                u16::try_from(j.year).unwrap_or(2000),
+                u32::try_from(number).unwrap_or(u32::MAX),
+            )
+            .map_err(|e| AppError::internal(anyhow::anyhow!("{e}")))?
+            .to_string(),
+        );
+    }
+    // Sealed under contexts that name the reference, so sealed only now.
+    let sealed: Vec<[String; 3]> = jobs
+        .iter()
+        .zip(&references)
+        .map(|(j, r)| {
+            let keys = &j.state.keys;
+            [
+                keys.seal(j.title.as_bytes(), &sealing_context(r, "title")),
+                keys.seal(j.report.as_bytes(), &sealing_context(r, "report")),
+                keys.seal(j.reporter.as_bytes(), &sealing_context(r, "reporter")),
+            ]
+        })
+        .collect();
+    let cases = case::create_many(
+        txn,
+        jobs.iter()
+            .zip(&references)
+            .zip(&sealed)
+            .map(|((j, r), [title, report, reporter])| {
+                (
+                    case::NewCase {
+                        program_id: j.prog.id,
+                        reference: r,
+                        state: embargo_domain::case::CaseState::New.as_str(),
+                        title_sealed: title,
+                        report_sealed: report,
+                        reporter_sealed: reporter,
+                        reporter_email_hash: j.email_hash.as_deref(),
+                        tracking_hash: &j.tracking_hash,
+                        channel: j.channel,
+                        severity: None,
+                    },
+                    j.now,
+                )
+            })
+            .collect(),
     )
     .await?;
-    for a in &input.attachments {
-        let name = clean_filename(&a.filename);
-        case::add_attachment(
-            &txn,
-            case::NewAttachment {
-                case_id: c.id,
-                message_id: None,
-                filename_sealed: &keys.seal(
-                    name.as_bytes(),
-                    &sealing_context(&reference, "attachment-name"),
-                ),
-                content_type: sniff(&a.data),
-                size: a.data.len() as i64,
-                sha256: &sha256_hex(&a.data),
-                data_sealed: keys.seal_bytes(&a.data, &sealing_context(&reference, "attachment")),
-            },
-            now,
+    let mut tokens: Vec<(i64, String)> = Vec::new();
+    for ((j, c), r) in jobs.iter().zip(&cases).zip(&references) {
+        for (name, content_type, sha256, data) in &j.attachments {
+            case::add_attachment(
+                txn,
+                case::NewAttachment {
+                    case_id: c.id,
+                    message_id: None,
+                    filename_sealed: &j
+                        .state
+                        .keys
+                        .seal(name.as_bytes(), &sealing_context(r, "attachment-name")),
+                    content_type,
+                    size: data.len() as i64,
+                    sha256,
+                    data_sealed: j
+                        .state
+                        .keys
+                        .seal_bytes(data, &sealing_context(r, "attachment")),
+                },
+                j.now,
+            )
+            .await?;
+        }
+        // The reference is searchable too.
+        tokens.extend(j.tokens.iter().map(|t| (c.id, t.clone())));
+        tokens.extend(
+            words(r)
+                .iter()
+                .map(|w| (c.id, j.state.keys.blind("word", w))),
+        );
+    }
+    let pairs: Vec<(i64, &str)> = tokens.iter().map(|(id, t)| (*id, t.as_str())).collect();
+    case::index_token_pairs(txn, &pairs).await?;
+    let received: Vec<String> = jobs
+        .iter()
+        .map(|j| json!({ "channel": j.channel }).to_string())
+        .collect();
+    let events: Vec<case::NewEvent<'_>> = jobs
+        .iter()
+        .zip(&cases)
+        .zip(&received)
+        .map(|((j, c), detail)| case::NewEvent {
+            case_id: c.id,
+            actor: &j.actor,
+            kind: "received",
+            detail,
+            at: j.now,
+        })
+        .collect();
+    case::add_events(txn, &events).await?;
+    // The raw submission commits with its case, so it is stored already processed.
+    let raw: Vec<submission::Processed<'_>> = jobs
+        .iter()
+        .zip(&cases)
+        .map(|(j, c)| submission::Processed {
+            program_id: Some(j.prog.id),
+            channel: j.channel,
+            raw_sealed: &j.raw_sealed,
+            size: j.raw_size,
+            case_id: c.id,
+            at: j.now,
+        })
+        .collect();
+    submission::insert_processed(txn, &raw).await?;
+    // Notifications, per case, in the same transaction.
+    for (j, c) in jobs.iter().zip(&cases) {
+        crate::notification::case_created(
+            txn,
+            &j.state,
+            &j.prog,
+            &j.policy,
+            c,
+            &j.reporter_info,
+            &format!("{}/track/{}", j.state.public_url, j.tracking_secret),
+            j.now,
         )
         .await?;
     }
-    let text: String = input.fields.values().cloned().collect::<Vec<_>>().join(" ");
-    let tokens: Vec<String> = words(&format!("{text} {reference}"))
+    let targets: Vec<String> = references.iter().map(|r| format!("case:{r}")).collect();
+    let details: Vec<String> = jobs
         .iter()
-        .map(|w| keys.blind("word", w))
+        .map(|j| {
+            json!({ "program": j.prog.slug, "channel": j.channel, "attachments": j.attachments.len() })
+                .to_string()
+        })
         .collect();
-    case::index_tokens(&txn, c.id, &tokens).await?;
-    case::add_event(
-        &txn,
-        c.id,
-        actor,
-        "received",
-        &json!({ "channel": channel }).to_string(),
-        now,
-    )
-    .await?;
-    submission::mark_processed(&txn, sub.id, c.id, now).await?;
-    crate::notification::case_created(
-        &txn,
-        state,
-        prog,
-        policy,
-        &c,
-        &reporter_info,
-        &format!("{}/track/{tracking_secret}", state.public_url),
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        ip,
-        "case.created",
-        &format!("case:{reference}"),
-        json!({ "program": prog.slug, "channel": channel, "attachments": input.attachments.len() }),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Submitted {
-        reference,
-        tracking_secret,
-    })
+    let entries: Vec<(audit::NewEntry<'_>, Ts)> = jobs
+        .iter()
+        .zip(&targets)
+        .zip(&details)
+        .map(|((j, target), detail)| {
+            (
+                audit::NewEntry {
+                    actor: &j.actor,
+                    action: "case.created",
+                    target,
+                    detail,
+                    ip: &j.ip,
+                },
+                j.now,
+            )
+        })
+        .collect();
+    audit::append_many(txn, &entries).await?;
+    Ok(jobs
+        .iter()
+        .zip(references)
+        .map(|(j, reference)| Submitted {
+            reference,
+            tracking_secret: j.tracking_secret.clone(),
+        })
+        .collect())
 }
 
 async fn recent_reports_by_address(store: &Store, email_hash: &str, now: Ts) -> AppResult<u64> {
