@@ -188,7 +188,7 @@ pub struct MailConfig {
     pub max_connections: usize,
     /// New SMTP connections per client IP per minute.
     pub connections_per_ip_per_minute: u32,
-    /// Messages per sender address per hour that may open new cases.
+    /// New reports per reporter e-mail address per hour (web, API and mail).
     pub reports_per_sender_per_hour: u32,
     /// Program for mail whose recipient is no program's e-mail channel. Empty: the default program.
     pub default_program: String,

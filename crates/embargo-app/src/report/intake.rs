@@ -26,8 +26,6 @@ pub const MAX_FIELD_CHARS: usize = 100_000;
 /// Total attachment bytes per report, unless the policy says otherwise.
 pub const DEFAULT_ATTACHMENT_BYTES: usize = 25 * 1024 * 1024;
 pub const MAX_ATTACHMENTS: usize = 10;
-/// Reports accepted per reporter e-mail address per hour.
-pub const REPORTS_PER_ADDRESS_PER_HOUR: u64 = 10;
 
 /// One input of the form, derived from the policy.
 #[derive(Debug, Clone, Serialize)]
@@ -320,7 +318,8 @@ pub async fn submit(
     let email_hash = email.as_ref().map(|e| keys.blind("email", e.as_str()));
     if let Some(h) = &email_hash {
         let recent = recent_reports_by_address(store, h, now).await?;
-        if recent >= REPORTS_PER_ADDRESS_PER_HOUR {
+        // Per reporter address and hour, whatever the channel (`mail.reports_per_sender_per_hour`).
+        if recent >= u64::from(state.config.mail.reports_per_sender_per_hour) {
             return Err(AppError::TooManyRequests {
                 retry_after_secs: 3600,
             });
