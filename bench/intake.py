@@ -21,6 +21,7 @@ The per-IP budget for anonymous POSTs is raised for the run (it would otherwise 
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import subprocess
@@ -126,7 +127,8 @@ def main() -> int:
     args = ap.parse_args()
     binary = f.build(args.no_build, args.binary)
     wrk = f.ensure_wrk()
-    out = {"command": "python3 bench/intake.py " + " ".join(sys.argv[1:]), "machine": f.machine(),
+    out = {"benchmark": "intake", "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "command": "python3 bench/intake.py " + " ".join(sys.argv[1:]), "machine": f.machine(),
            "loadavg_1m_at_start": f.loadavg(), "target_sqlite_per_s": 500}
     rounds: list[dict] = []
     rounds_cmp: list[dict] = []

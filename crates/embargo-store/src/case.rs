@@ -181,19 +181,13 @@ pub async fn queue(
     if let Some(a) = f.assignee_id {
         cond = cond.add(case::Column::AssigneeId.eq(a));
     }
-    // One probe of the (case, token) primary key per candidate case: a word found in most
-    // reports would otherwise first be listed in full (`id IN (SELECT …)`) for every query.
     for t in &f.tokens {
         let sub = sea_orm::sea_query::Query::select()
-            .expr(Expr::val(1))
+            .column(case_search::Column::CaseId)
             .from(case_search::Entity)
-            .and_where(
-                Expr::col((case_search::Entity, case_search::Column::CaseId))
-                    .equals((case::Entity, case::Column::Id)),
-            )
-            .and_where(Expr::col((case_search::Entity, case_search::Column::Token)).eq(t.clone()))
+            .and_where(Expr::col(case_search::Column::Token).eq(t.clone()))
             .to_owned();
-        cond = cond.add(Expr::exists(sub));
+        cond = cond.add(case::Column::Id.in_subquery(sub));
     }
     let q = case::Entity::find().filter(cond);
     let total = q.clone().count(db).await?;
