@@ -5,10 +5,12 @@
 //! argument, so every clock, embargo and SLA computation is deterministic and testable.
 
 pub mod account;
+pub mod advisory;
 pub mod calendar;
 pub mod case;
 pub mod cve;
 pub mod cvss;
+pub mod embargo;
 pub mod policy;
 pub mod purl;
 pub mod sla;

@@ -82,7 +82,8 @@ enum Bound {
 }
 
 /// The scheme a range of `kind` is ordered by, for an ecosystem ordered by `ecosystem`.
-fn range_scheme(kind: RangeType, ecosystem: Option<Scheme>) -> Option<Scheme> {
+/// The scheme that orders the events of a range of `kind` in an ecosystem of `ecosystem`.
+pub fn range_scheme(kind: RangeType, ecosystem: Option<Scheme>) -> Option<Scheme> {
     match kind {
         RangeType::Git => None,
         // SEMVER ranges are SemVer 2.0.0; Go and npm spell the same versions their own way
