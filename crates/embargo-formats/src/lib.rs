@@ -6,5 +6,6 @@ pub mod mail;
 pub mod osv;
 pub mod policy_html;
 pub mod policy_json;
+pub mod publisher;
 pub mod security_md;
 pub mod security_txt;
