@@ -34,13 +34,26 @@ pub async fn reserve_numbers(
     year: i32,
     count: i64,
 ) -> Result<i64, StoreError> {
+    reserve_in(db, "case_counters", program_id, year, count).await
+}
+
+/// `reserve_numbers` on a counter table shaped like `case_counters` (`advisory_counters`).
+pub(crate) async fn reserve_in(
+    db: &impl ConnectionTrait,
+    table: &'static str,
+    program_id: i64,
+    year: i32,
+    count: i64,
+) -> Result<i64, StoreError> {
     let count = std::cmp::max(count, 1);
+    let sql = format!(
+        "INSERT INTO {table} (program_id, year, next) VALUES ($1, $2, $3) \
+         ON CONFLICT (program_id, year) DO UPDATE SET next = {table}.next + $4 RETURNING next"
+    );
     let row = db
         .query_one_raw(stmt(
             db.get_database_backend(),
-            "INSERT INTO case_counters (program_id, year, next) VALUES ($1, $2, $3) \
-             ON CONFLICT (program_id, year) DO UPDATE SET next = case_counters.next + $4 \
-             RETURNING next",
+            &sql,
             [
                 program_id.into(),
                 year.into(),
@@ -49,7 +62,7 @@ pub async fn reserve_numbers(
             ],
         ))
         .await?
-        .ok_or_else(|| StoreError::Corrupt("case counter vanished".into()))?;
+        .ok_or_else(|| StoreError::Corrupt(format!("{table} row vanished")))?;
     Ok(row.try_get::<i64>("", "next")? - count)
 }
 

@@ -469,3 +469,130 @@ pub mod response_template {
     }
     no_relations!();
 }
+
+pub mod advisory {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "advisories")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program_id: i64,
+        pub advisory_id: String,
+        pub status: String,
+        pub record: String,
+        pub publish_at: Option<DateTimeUtc>,
+        pub publish_note: Option<String>,
+        pub published_at: Option<DateTimeUtc>,
+        pub published_revision: i32,
+        pub version: i32,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod advisory_case {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "advisory_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub advisory_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: i64,
+    }
+    no_relations!();
+}
+
+pub mod advisory_counter {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "advisory_counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub program_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        pub next: i64,
+    }
+    no_relations!();
+}
+
+pub mod published_file {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "published_files")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub path: String,
+        pub advisory_id: Option<i64>,
+        pub content_type: String,
+        pub body: Vec<u8>,
+        pub sha256: String,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod cve_id {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "cve_ids")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub program_id: i64,
+        pub cve_id: String,
+        pub state: String,
+        pub advisory_id: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod embargo {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "embargoes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: i64,
+        pub ends_at: DateTimeUtc,
+        pub time_zone: String,
+        pub proposed_by: String,
+        pub proposed_at: DateTimeUtc,
+        pub team_agreed_at: Option<DateTimeUtc>,
+        pub reporter_agreed_at: Option<DateTimeUtc>,
+        pub override_reason: Option<String>,
+        pub exploited_at: Option<DateTimeUtc>,
+        pub version: i32,
+    }
+    no_relations!();
+}
+
+pub mod instance_key {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "instance_keys")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub purpose: String,
+        pub key_id: String,
+        pub public_key: String,
+        pub secret_sealed: String,
+        pub created_at: DateTimeUtc,
+        pub retired_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}

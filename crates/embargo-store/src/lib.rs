@@ -4,6 +4,7 @@
 //! audit row commit together.
 
 pub mod access_log;
+pub mod advisory;
 pub mod audit;
 pub mod case;
 pub mod entity;

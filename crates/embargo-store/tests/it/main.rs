@@ -1,6 +1,7 @@
 //! The store test suite: every test runs on SQLite and, when configured, on PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod advisories;
 mod audit;
 mod cases;
 mod jobs;
