@@ -25,6 +25,9 @@ pub const REMIND_CLOCKS: &str = "sla.remind";
 /// File inbound mail left unfiled (the process stopped between storing and filing it).
 pub const SWEEP_MAIL: &str = "mail.sweep";
 
+/// Publish scheduled advisories whose embargo has ended.
+pub const PUBLISH_ADVISORIES: &str = "advisory.publish";
+
 /// Periodic jobs and their intervals (seconds).
 pub const PERIODIC: &[(&str, i64)] = &[
     (HASH_IPS, 3600),
@@ -32,6 +35,7 @@ pub const PERIODIC: &[(&str, i64)] = &[
     (DELIVER_OUTBOX, 5),
     (REMIND_CLOCKS, 600),
     (SWEEP_MAIL, 60),
+    (PUBLISH_ADVISORIES, 15),
 ];
 
 pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
@@ -78,6 +82,12 @@ pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(format!("filed {n} messages"))
+        }
+        PUBLISH_ADVISORIES => {
+            let n = crate::publication::service::run_due(state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!("published {n} advisories"))
         }
         other => anyhow::bail!("unknown job kind `{other}`"),
     }

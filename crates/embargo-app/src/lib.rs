@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod advisory;
 pub mod audit;
 pub mod auth;
 pub mod case;
@@ -23,8 +24,10 @@ pub mod ops;
 pub mod outbox;
 pub mod page;
 pub mod program;
+pub mod publication;
 pub mod report;
 pub mod serve;
+pub mod signing;
 pub mod state;
 pub mod webhook;
 
@@ -197,6 +200,50 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/cases/{reference}/attachments/{id}",
             get(case::html::get_attachment),
+        )
+        .route(
+            "/cases/{reference}/advisories",
+            post(advisory::html::post_case_advisory),
+        )
+        .route("/team/advisories", get(advisory::html::get_advisories))
+        .route(
+            "/team/advisories/{id}",
+            get(advisory::html::get_advisory).post(advisory::html::post_advisory),
+        )
+        .route(
+            "/team/advisories/{id}/cve",
+            post(advisory::html::post_advisory_cve),
+        )
+        .route(
+            "/team/advisories/{id}/schedule",
+            post(advisory::html::post_advisory_schedule),
+        )
+        .route(
+            "/team/advisories/{id}/publish",
+            post(advisory::html::post_advisory_publish),
+        )
+        .route(
+            "/team/advisories/{id}/withdraw",
+            post(advisory::html::post_advisory_withdraw),
+        )
+        .route(
+            "/admin/programs/{slug}/cve-pool",
+            get(advisory::html::get_cve_pool).post(advisory::html::post_cve_pool),
+        )
+        .route("/advisories", get(publication::html::get_advisories))
+        .route(
+            "/advisories/{file}",
+            get(publication::html::get_advisory_file),
+        )
+        .route(
+            "/.well-known/csaf/{*rest}",
+            get(publication::html::get_csaf),
+        )
+        .route("/osv/{*rest}", get(publication::html::get_osv))
+        .route("/thanks", get(publication::html::get_thanks))
+        .route(
+            "/p/{slug}/advisories",
+            get(publication::html::get_program_advisories),
         )
         .route("/track/{secret}", get(report::track::get_track))
         .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))

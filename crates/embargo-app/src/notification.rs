@@ -393,6 +393,40 @@ pub async fn state_changed(
     .await
 }
 
+/// An advisory was published (or a revision, or its withdrawal): `advisory.published` /
+/// `advisory.withdrawn` with the public URL. The announcement e-mail to subscribers is not
+/// built yet.
+pub async fn advisory_published(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    program_id: i64,
+    advisory_id: &str,
+    revision: u32,
+    status: &str,
+) -> AppResult<()> {
+    let now = state.clock.now();
+    let event = if status == "withdrawn" {
+        "advisory.withdrawn"
+    } else {
+        "advisory.published"
+    };
+    outbox::enqueue_webhooks(
+        db,
+        &state.keys,
+        program_id,
+        None,
+        event,
+        None,
+        &json!({
+            "event": event,
+            "advisory": { "id": advisory_id, "revision": revision, "url": format!("{}/advisories/{advisory_id}", state.public_url.trim_end_matches('/')) },
+            "at": now.to_rfc3339(),
+        }),
+        now,
+    )
+    .await
+}
+
 /// A clock will breach within the reminder lead: the team is told once per clock and
 /// deadline (the dedupe key), and `clock.due_soon`.
 pub async fn clock_due_soon(

@@ -11,6 +11,7 @@ use pgp::composed::{
     SubkeyParamsBuilder,
 };
 use pgp::crypto::ecc_curve::ECCCurve;
+use pgp::crypto::hash::HashAlgorithm;
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::types::{KeyDetails, Password};
 
@@ -107,6 +108,21 @@ pub fn clear_sign(key: &SignedSecretKey, text: &str) -> AppResult<String> {
     )
     .map_err(pgp_error)?;
     msg.to_armored_string(ArmorOptions::default())
+        .map_err(pgp_error)
+}
+
+/// An ASCII-armoured detached signature (binary, SHA-256) over `data`: the `.asc` next to a
+/// published CSAF file (CSAF 2.0 §7.1.19), which `gpg --verify file.asc file` checks.
+pub fn sign_detached(key: &SignedSecretKey, data: &[u8]) -> AppResult<String> {
+    let sig = DetachedSignature::sign_binary_data(
+        chacha20poly1305::aead::OsRng,
+        &key.primary_key,
+        &Password::empty(),
+        HashAlgorithm::Sha256,
+        data,
+    )
+    .map_err(pgp_error)?;
+    sig.to_armored_string(ArmorOptions::default())
         .map_err(pgp_error)
 }
 

@@ -23,7 +23,9 @@ pub enum EmbargoError {
     #[error("the embargo end must be in the future")]
     NotFuture,
     /// The end is past the policy's maximum and no admin override was given.
-    #[error("the policy allows an embargo of at most {maximum} from the report (until {latest}); an admin can override with a reason")]
+    #[error(
+        "the policy allows an embargo of at most {maximum} from the report (until {latest}); an admin can override with a reason"
+    )]
     BeyondMaximum {
         /// The policy's maximum, in words.
         maximum: String,
@@ -54,10 +56,14 @@ pub fn check_end(
     if end <= now {
         return Err(EmbargoError::NotFuture);
     }
-    if let Some((max, latest)) = latest_end(policy, calendar, reported) {
-        if end > latest && !admin_override {
-            return Err(EmbargoError::BeyondMaximum { maximum: max.to_string(), latest });
-        }
+    if let Some((max, latest)) = latest_end(policy, calendar, reported)
+        && end > latest
+        && !admin_override
+    {
+        return Err(EmbargoError::BeyondMaximum {
+            maximum: max.to_string(),
+            latest,
+        });
     }
     Ok(())
 }
@@ -133,7 +139,13 @@ pub fn time_left(end: Timestamp, now: Timestamp) -> String {
         return String::from("ended");
     }
     let (d, h, m) = (secs / 86_400, secs % 86_400 / 3_600, secs % 3_600 / 60);
-    let unit = |n: i64, one: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {one}s") };
+    let unit = |n: i64, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
     if d > 0 {
         format!("{} {}", unit(d, "day"), unit(h, "hour"))
     } else if h > 0 {
@@ -173,29 +185,83 @@ mod tests {
         let reported = t("2026-01-01T00:00:00Z");
         let now = t("2026-01-02T00:00:00Z");
         let p = policy();
-        assert_eq!(check_end(Some(&p), &cal(), reported, t("2026-04-01T00:00:00Z"), now, false), Ok(()));
-        let err = check_end(Some(&p), &cal(), reported, t("2026-04-02T00:00:01Z"), now, false);
-        assert!(matches!(err, Err(EmbargoError::BeyondMaximum { latest, .. }) if latest == t("2026-04-01T00:00:00Z")));
-        assert_eq!(check_end(Some(&p), &cal(), reported, t("2026-06-01T00:00:00Z"), now, true), Ok(()));
-        assert_eq!(check_end(Some(&p), &cal(), reported, now, now, true), Err(EmbargoError::NotFuture));
-        assert_eq!(check_end(None, &cal(), reported, t("2030-01-01T00:00:00Z"), now, false), Ok(()));
+        assert_eq!(
+            check_end(
+                Some(&p),
+                &cal(),
+                reported,
+                t("2026-04-01T00:00:00Z"),
+                now,
+                false
+            ),
+            Ok(())
+        );
+        let err = check_end(
+            Some(&p),
+            &cal(),
+            reported,
+            t("2026-04-02T00:00:01Z"),
+            now,
+            false,
+        );
+        assert!(
+            matches!(err, Err(EmbargoError::BeyondMaximum { latest, .. }) if latest == t("2026-04-01T00:00:00Z"))
+        );
+        assert_eq!(
+            check_end(
+                Some(&p),
+                &cal(),
+                reported,
+                t("2026-06-01T00:00:00Z"),
+                now,
+                true
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_end(Some(&p), &cal(), reported, now, now, true),
+            Err(EmbargoError::NotFuture)
+        );
+        assert_eq!(
+            check_end(
+                None,
+                &cal(),
+                reported,
+                t("2030-01-01T00:00:00Z"),
+                now,
+                false
+            ),
+            Ok(())
+        );
     }
 
     #[test]
     fn default_end_is_capped() {
         let reported = t("2026-01-01T00:00:00Z");
-        assert_eq!(default_end(Some(&policy()), &cal(), reported), Some(t("2026-03-02T00:00:00Z")));
+        assert_eq!(
+            default_end(Some(&policy()), &cal(), reported),
+            Some(t("2026-03-02T00:00:00Z"))
+        );
         let mut p = policy();
         p.default = Some(PolicyDuration::new(120, DurationUnit::Days));
-        assert_eq!(default_end(Some(&p), &cal(), reported), Some(t("2026-04-01T00:00:00Z")));
+        assert_eq!(
+            default_end(Some(&p), &cal(), reported),
+            Some(t("2026-04-01T00:00:00Z"))
+        );
     }
 
     #[test]
     fn exploitation_proposes_a_sooner_date_only_when_the_policy_says_so() {
         let now = t("2026-01-10T00:00:00Z");
         let p = policy();
-        assert_eq!(accelerated_end(Some(&p), Some(t("2026-03-01T00:00:00Z")), now), Some(t("2026-01-17T00:00:00Z")));
-        assert_eq!(accelerated_end(Some(&p), Some(t("2026-01-12T00:00:00Z")), now), None);
+        assert_eq!(
+            accelerated_end(Some(&p), Some(t("2026-03-01T00:00:00Z")), now),
+            Some(t("2026-01-17T00:00:00Z"))
+        );
+        assert_eq!(
+            accelerated_end(Some(&p), Some(t("2026-01-12T00:00:00Z")), now),
+            None
+        );
         let mut slow = p.clone();
         slow.accelerate_if_exploited = false;
         assert_eq!(accelerated_end(Some(&slow), None, now), None);
@@ -209,14 +275,29 @@ mod tests {
             groups: vec![],
             note: None,
         };
-        assert_eq!(prenotify_at(Some(&pre), end), Some(t("2026-03-07T12:00:00Z")));
+        assert_eq!(
+            prenotify_at(Some(&pre), end),
+            Some(t("2026-03-07T12:00:00Z"))
+        );
         assert_eq!(prenotify_at(None, end), None);
-        assert_eq!(countdown(end, false, t("2026-03-01T00:00:00Z")), Countdown::OnTrack);
-        assert_eq!(countdown(end, false, t("2026-03-05T00:00:00Z")), Countdown::AtRisk);
-        assert_eq!(countdown(end, true, t("2026-03-05T00:00:00Z")), Countdown::OnTrack);
+        assert_eq!(
+            countdown(end, false, t("2026-03-01T00:00:00Z")),
+            Countdown::OnTrack
+        );
+        assert_eq!(
+            countdown(end, false, t("2026-03-05T00:00:00Z")),
+            Countdown::AtRisk
+        );
+        assert_eq!(
+            countdown(end, true, t("2026-03-05T00:00:00Z")),
+            Countdown::OnTrack
+        );
         assert_eq!(countdown(end, true, end), Countdown::Ended);
         assert_eq!(time_left(end, t("2026-03-08T10:00:00Z")), "2 days 2 hours");
-        assert_eq!(time_left(end, t("2026-03-10T11:00:00Z")), "1 hour 0 minutes");
+        assert_eq!(
+            time_left(end, t("2026-03-10T11:00:00Z")),
+            "1 hour 0 minutes"
+        );
         assert_eq!(time_left(end, end), "ended");
     }
 }

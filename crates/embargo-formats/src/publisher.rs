@@ -35,7 +35,11 @@ impl Publisher {
             .chars()
             .map(|c| {
                 let c = c.to_ascii_lowercase();
-                if c.is_ascii_alphanumeric() || c == '+' || c == '-' { c } else { '_' }
+                if c.is_ascii_alphanumeric() || c == '+' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
             })
             .collect();
         format!("{lower}.json")
@@ -44,7 +48,12 @@ impl Publisher {
     /// `{base}/.well-known/csaf/white/{year}/{file}` (CSAF 2.0 §7.1.11 folder per year, TLP:WHITE
     /// distribution only: Embargo publishes nothing restricted).
     pub fn csaf_url(&self, id: &AdvisoryId) -> String {
-        format!("{}/.well-known/csaf/white/{}/{}", self.base_url, id.year(), Self::csaf_file_name(id))
+        format!(
+            "{}/.well-known/csaf/white/{}/{}",
+            self.base_url,
+            id.year(),
+            Self::csaf_file_name(id)
+        )
     }
 
     /// `{base}/.well-known/csaf/provider-metadata.json`.

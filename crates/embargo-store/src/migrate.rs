@@ -29,7 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "response_templates",
         include_str!("migrations/0006_response_templates.sql"),
     ),
-    (7, "advisories", include_str!("migrations/0007_advisories.sql")),
+    (
+        7,
+        "advisories",
+        include_str!("migrations/0007_advisories.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -13,4 +13,6 @@ pub const EVENTS: &[&str] = &[
     "case.state_changed",
     "message.received",
     "clock.due_soon",
+    "advisory.published",
+    "advisory.withdrawn",
 ];

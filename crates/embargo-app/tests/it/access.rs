@@ -46,6 +46,10 @@ const CASE_TEAM: &[Who] = &[Who::Viewer, Who::Developer, Who::Triager, Who::Admi
 const CASE_TRIAGERS: &[Who] = &[Who::Triager, Who::Admin];
 const ADMINS: &[Who] = &[Who::Admin];
 const LINK_HOLDER: &[Who] = &[Who::ReporterWithLink];
+/// Drafts: admins, the program's developers and triagers (not viewers).
+const ADVISORY_EDITORS: &[Who] = &[Who::Developer, Who::Triager, Who::Admin];
+/// The matrix case's draft advisory.
+const MATRIX_ADVISORY: &str = "OBSERAE-SA-2026-0001";
 
 /// (method, route template as registered, concrete path, who is allowed).
 fn matrix(
@@ -367,6 +371,89 @@ fn matrix(
             format!("/cases/{case}/attachments/1"),
             &[],
         ), // the matrix case has none: 404 for all
+        (
+            "POST",
+            "/cases/{reference}/advisories",
+            format!("/cases/{case}/advisories"),
+            CASE_TRIAGERS,
+        ),
+        ("GET", "/team/advisories", "/team/advisories".into(), TEAM),
+        (
+            "GET",
+            "/team/advisories/{id}",
+            format!("/team/advisories/{MATRIX_ADVISORY}"),
+            ADVISORY_EDITORS,
+        ),
+        (
+            "POST",
+            "/team/advisories/{id}",
+            format!("/team/advisories/{MATRIX_ADVISORY}"),
+            ADVISORY_EDITORS,
+        ),
+        (
+            "POST",
+            "/team/advisories/{id}/cve",
+            format!("/team/advisories/{MATRIX_ADVISORY}/cve"),
+            CASE_TRIAGERS,
+        ),
+        (
+            "POST",
+            "/team/advisories/{id}/schedule",
+            format!("/team/advisories/{MATRIX_ADVISORY}/schedule"),
+            CASE_TRIAGERS,
+        ),
+        (
+            "POST",
+            "/team/advisories/{id}/publish",
+            format!("/team/advisories/{MATRIX_ADVISORY}/publish"),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/team/advisories/{id}/withdraw",
+            format!("/team/advisories/{MATRIX_ADVISORY}/withdraw"),
+            ADMINS,
+        ),
+        (
+            "GET",
+            "/admin/programs/{slug}/cve-pool",
+            "/admin/programs/obserae/cve-pool".into(),
+            ADMINS,
+        ),
+        (
+            "POST",
+            "/admin/programs/{slug}/cve-pool",
+            "/admin/programs/obserae/cve-pool".into(),
+            ADMINS,
+        ),
+        // Public pages of publication: nothing is published in the matrix, so the
+        // advisory's own files are 404 for everyone and the indexes answer empty.
+        ("GET", "/advisories", "/advisories".into(), EVERYONE),
+        (
+            "GET",
+            "/advisories/{file}",
+            "/advisories/index.json".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/.well-known/csaf/{*rest}",
+            "/.well-known/csaf/provider-metadata.json".into(),
+            EVERYONE,
+        ),
+        (
+            "GET",
+            "/osv/{*rest}",
+            format!("/osv/crates.io/{MATRIX_ADVISORY}.json"),
+            &[],
+        ),
+        ("GET", "/thanks", "/thanks".into(), EVERYONE),
+        (
+            "GET",
+            "/p/{slug}/advisories",
+            "/p/obserae/advisories".into(),
+            EVERYONE,
+        ),
         ("GET", "/api/v1/me", "/api/v1/me".into(), TEAM),
         ("GET", "/api/v1/tokens", "/api/v1/tokens".into(), TEAM),
         (
@@ -548,6 +635,34 @@ async fn every_route_with_every_role() {
     .await
     .unwrap();
     let (case, secret) = (case.reference, case.tracking_secret);
+    // A draft advisory of the matrix case.
+    {
+        let state = &app.running.as_ref().unwrap().state;
+        let row = embargo_store::case::by_reference(app.store().conn(), &case)
+            .await
+            .unwrap()
+            .unwrap();
+        let id = embargo_domain::advisory::AdvisoryId::parse(MATRIX_ADVISORY).unwrap();
+        let rec = embargo_domain::advisory::Advisory::draft(
+            id,
+            "T".into(),
+            embargo_app::case::service::to_jiff(app.clock_now()),
+        );
+        let sealed = embargo_app::advisory::service::seal(&state.keys, &rec).unwrap();
+        embargo_store::advisory::create(
+            app.store().conn(),
+            prog.id,
+            MATRIX_ADVISORY,
+            &sealed,
+            &[row.id],
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+        embargo_store::advisory::next_number(app.store().conn(), prog.id, 2026)
+            .await
+            .unwrap();
+    }
     // The other reporter's own case, in the same program.
     let (other_case, other_track) = app
         .file_report(

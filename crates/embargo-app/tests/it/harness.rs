@@ -228,6 +228,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: reqwest::header::HeaderMap,
     pub text: String,
+    /// The body as received (`text` is its lossy UTF-8 reading).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -278,10 +280,14 @@ impl Client {
     }
 
     async fn resp(r: reqwest::Response) -> Resp {
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
         Resp {
-            status: r.status().as_u16(),
-            headers: r.headers().clone(),
-            text: r.text().await.unwrap_or_default(),
+            status,
+            headers,
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     }
 

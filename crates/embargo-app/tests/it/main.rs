@@ -11,6 +11,7 @@ mod mail;
 mod mail_in;
 mod ops;
 mod programs;
+mod publication;
 mod reports;
 mod tokens;
 mod triage;

@@ -23,7 +23,9 @@ pub struct AdvisoryId(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     /// The prefix is not upper-case letters, digits and `-`.
-    #[error("the advisory prefix `{0}` must be 2–20 upper-case letters, digits or `-`, starting with a letter")]
+    #[error(
+        "the advisory prefix `{0}` must be 2–20 upper-case letters, digits or `-`, starting with a letter"
+    )]
     Prefix(String),
     /// The id does not look like `PREFIX-YYYY-NNNN`.
     #[error("`{0}` is not an advisory id like OBS-2026-0001")]
@@ -36,11 +38,16 @@ impl IdFormat {
         let ok = (2..=20).contains(&prefix.len())
             && prefix.starts_with(|c: char| c.is_ascii_uppercase())
             && !prefix.ends_with('-')
-            && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+            && prefix
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         if !ok {
             return Err(IdError::Prefix(prefix.to_owned()));
         }
-        Ok(Self { prefix: prefix.to_owned(), digits: digits.clamp(1, 8) })
+        Ok(Self {
+            prefix: prefix.to_owned(),
+            digits: digits.clamp(1, 8),
+        })
     }
 
     /// The default prefix for a program slug: the slug upper-cased, `-SA` appended
@@ -56,7 +63,10 @@ impl IdFormat {
             p.insert(0, 'A');
         }
         let p = format!("{}-SA", p.trim_end_matches('-'));
-        Self { prefix: p, digits: 4 }
+        Self {
+            prefix: p,
+            digits: 4,
+        }
     }
 
     /// The id for `year` and `sequence`.
@@ -92,7 +102,7 @@ impl AdvisoryId {
 
     /// The year part (CSAF folders are per year).
     pub fn year(&self) -> &str {
-        self.0.rsplitn(3, '-').nth(1).unwrap_or_default()
+        self.0.rsplit('-').nth(1).unwrap_or_default()
     }
 }
 
@@ -122,8 +132,12 @@ pub fn is_alias(s: &str) -> bool {
 
 /// `^CVE-[0-9]{4}-[0-9]{4,19}$`.
 pub fn is_cve_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("CVE-") else { return false };
-    let Some((year, num)) = rest.split_once('-') else { return false };
+    let Some(rest) = s.strip_prefix("CVE-") else {
+        return false;
+    };
+    let Some((year, num)) = rest.split_once('-') else {
+        return false;
+    };
     year.len() == 4
         && year.bytes().all(|b| b.is_ascii_digit())
         && (4..=19).contains(&num.len())
@@ -132,10 +146,14 @@ pub fn is_cve_id(s: &str) -> bool {
 
 /// `GHSA-` and three groups of four characters from GitHub's base-32 alphabet.
 fn is_ghsa_id(s: &str) -> bool {
-    let Some(rest) = s.strip_prefix("GHSA-") else { return false };
+    let Some(rest) = s.strip_prefix("GHSA-") else {
+        return false;
+    };
     let groups: Vec<&str> = rest.split('-').collect();
     groups.len() == 3
         && groups.iter().all(|g| {
-            g.len() == 4 && g.bytes().all(|b| b"23456789cfghjmpqrvwx".contains(&b.to_ascii_lowercase()))
+            g.len() == 4
+                && g.bytes()
+                    .all(|b| b"23456789cfghjmpqrvwx".contains(&b.to_ascii_lowercase()))
         })
 }

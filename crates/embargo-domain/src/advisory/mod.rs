@@ -203,7 +203,11 @@ impl Affected {
                 }
             }
             if let Some(l) = lo {
-                out.push(if l == "0" { String::from("all versions") } else { format!(">= {l}") });
+                out.push(if l == "0" {
+                    String::from("all versions")
+                } else {
+                    format!(">= {l}")
+                });
             }
         }
         out.extend(self.versions.iter().map(|v| format!("= {v}")));
@@ -214,10 +218,14 @@ impl Affected {
     /// plus the explicitly patched versions, deduplicated.
     pub fn fixed_versions(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        let fixed = self.ranges.iter().flat_map(|r| &r.events).filter_map(|e| match e {
-            RangeEvent::Fixed(v) => Some(v.clone()),
-            _ => None,
-        });
+        let fixed = self
+            .ranges
+            .iter()
+            .flat_map(|r| &r.events)
+            .filter_map(|e| match e {
+                RangeEvent::Fixed(v) => Some(v.clone()),
+                _ => None,
+            });
         for v in fixed.chain(self.patched.iter().cloned()) {
             if !out.contains(&v) {
                 out.push(v);
@@ -284,7 +292,9 @@ impl ReferenceKind {
 
     /// Parses the OSV spelling (case-insensitive).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -353,7 +363,9 @@ impl CreditKind {
 
     /// Parses the OSV spelling (case-insensitive).
     pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(s.trim()))
     }
 }
 
@@ -395,7 +407,10 @@ pub struct Problem {
 }
 
 fn problem(out: &mut Vec<Problem>, field: impl Into<String>, message: impl Into<String>) {
-    out.push(Problem { field: field.into(), message: message.into() });
+    out.push(Problem {
+        field: field.into(),
+        message: message.into(),
+    });
 }
 
 impl Advisory {
@@ -428,7 +443,10 @@ impl Advisory {
 
     /// The CVE id among the aliases, if any.
     pub fn cve_id(&self) -> Option<&str> {
-        self.aliases.iter().map(String::as_str).find(|a| a.starts_with("CVE-"))
+        self.aliases
+            .iter()
+            .map(String::as_str)
+            .find(|a| a.starts_with("CVE-"))
     }
 
     /// The highest-scoring valid CVSS vector (4.0 preferred over 3.x at equal score).
@@ -470,7 +488,11 @@ impl Advisory {
                 !n.is_empty() && n.len() <= 7 && n.bytes().all(|b| b.is_ascii_digit())
             });
             if !ok {
-                problem(&mut out, format!("cwes[{i}]"), format!("`{c}` is not a CWE id (CWE-79)"));
+                problem(
+                    &mut out,
+                    format!("cwes[{i}]"),
+                    format!("`{c}` is not a CWE id (CWE-79)"),
+                );
             }
         }
         for (i, v) in self.cvss.iter().enumerate() {
@@ -512,7 +534,11 @@ impl Advisory {
             problem(&mut out, "summary", "a published advisory needs a summary");
         }
         if self.affected.is_empty() {
-            problem(&mut out, "affected", "a published advisory names at least one affected product");
+            problem(
+                &mut out,
+                "affected",
+                "a published advisory names at least one affected product",
+            );
         }
         out
     }
@@ -521,8 +547,16 @@ impl Advisory {
     /// publication" the first time, the next number with `summary` afterwards.
     pub fn publish(&mut self, now: Timestamp, summary: &str) {
         let number = self.revisions.last().map_or(1, |r| r.number + 1);
-        let summary = if number == 1 { "Initial publication" } else { summary };
-        self.revisions.push(Revision { number, date: now, summary: summary.to_owned() });
+        let summary = if number == 1 {
+            "Initial publication"
+        } else {
+            summary
+        };
+        self.revisions.push(Revision {
+            number,
+            date: now,
+            summary: summary.to_owned(),
+        });
         self.published.get_or_insert(now);
         self.modified = now;
         self.status = Status::Published;
@@ -531,7 +565,11 @@ impl Advisory {
     /// Marks the record withdrawn at `now`, as a new revision.
     pub fn withdraw(&mut self, now: Timestamp, reason: &str) {
         let number = self.revisions.last().map_or(1, |r| r.number + 1);
-        self.revisions.push(Revision { number, date: now, summary: format!("Withdrawn: {reason}") });
+        self.revisions.push(Revision {
+            number,
+            date: now,
+            summary: format!("Withdrawn: {reason}"),
+        });
         self.withdrawn = Some(now);
         self.modified = now;
         self.status = Status::Withdrawn;
@@ -557,19 +595,34 @@ fn check_affected(out: &mut Vec<Problem>, at: &str, a: &Affected) {
     for (j, r) in a.ranges.iter().enumerate() {
         let rat = format!("{at}.ranges[{j}]");
         if r.events.is_empty() {
-            problem(out, format!("{rat}.events"), "a range needs at least one event");
+            problem(
+                out,
+                format!("{rat}.events"),
+                "a range needs at least one event",
+            );
         }
         if !matches!(r.events.first(), Some(RangeEvent::Introduced(_))) && !r.events.is_empty() {
-            problem(out, format!("{rat}.events[0]"), "a range starts with an `introduced` event");
+            problem(
+                out,
+                format!("{rat}.events[0]"),
+                "a range starts with an `introduced` event",
+            );
         }
         if r.kind == RangeKind::Git && r.repo.as_deref().is_none_or(|u| !is_web_url(u)) {
-            problem(out, format!("{rat}.repo"), "a GIT range needs the repository URL");
+            problem(
+                out,
+                format!("{rat}.repo"),
+                "a GIT range needs the repository URL",
+            );
         }
         if r.kind == RangeKind::Ecosystem && scheme.is_none() {
             problem(
                 out,
                 format!("{at}.ecosystem"),
-                format!("an ECOSYSTEM range needs a known ecosystem, not `{}`", a.ecosystem),
+                format!(
+                    "an ECOSYSTEM range needs a known ecosystem, not `{}`",
+                    a.ecosystem
+                ),
             );
         }
         let check_with = range_scheme(r.to_range().kind, scheme);
@@ -579,10 +632,10 @@ fn check_affected(out: &mut Vec<Problem>, at: &str, a: &Affected) {
                 || matches!(e, RangeEvent::Limit(x) if x == "*");
             if v.trim().is_empty() {
                 problem(out, format!("{rat}.events[{k}]"), "the version is empty");
-            } else if let (Some(s), false) = (check_with, special) {
-                if let Err(err) = s.parse(v) {
-                    problem(out, format!("{rat}.events[{k}]"), format!("`{v}`: {err}"));
-                }
+            } else if let (Some(s), false) = (check_with, special)
+                && let Err(err) = s.parse(v)
+            {
+                problem(out, format!("{rat}.events[{k}]"), format!("`{v}`: {err}"));
             }
         }
     }

@@ -12,7 +12,10 @@ fn sample() -> Advisory {
         t("2026-02-01T10:00:00Z"),
     );
     a.summary = String::from("A crafted file name escapes the export directory.");
-    a.aliases = vec![String::from("CVE-2026-12345"), String::from("GHSA-4c7x-2m9v-8fqh")];
+    a.aliases = vec![
+        String::from("CVE-2026-12345"),
+        String::from("GHSA-4c7x-2m9v-8fqh"),
+    ];
     a.cwes = vec![String::from("CWE-22")];
     a.cvss = vec![String::from("CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N")];
     a.affected = vec![Affected {
@@ -43,7 +46,15 @@ fn ids_round_trip_and_reject_junk() {
     assert_eq!(id.year(), "2026");
     assert_eq!(AdvisoryId::parse("OBS-SA-2026-0007").unwrap(), id);
     assert_eq!(f.make(2026, 123_456).as_str(), "OBS-SA-2026-123456");
-    for bad in ["", "OBS", "obs-2026-1", "OBS-26-0001", "OBS-2026-", "-2026-0001", "OBS-2026-00x1"] {
+    for bad in [
+        "",
+        "OBS",
+        "obs-2026-1",
+        "OBS-26-0001",
+        "OBS-2026-",
+        "-2026-0001",
+        "OBS-2026-00x1",
+    ] {
         assert!(AdvisoryId::parse(bad).is_err(), "{bad}");
     }
     assert!(IdFormat::new("obs", 4).is_err());
@@ -77,7 +88,10 @@ fn problems_name_the_field() {
     a.cwes.push(String::from("79"));
     a.cvss.push(String::from("AV:N/AC:L/Au:N/C:P/I:P/A:P"));
     a.cvss.push(String::from("CVSS:3.1/AV:X"));
-    a.references.push(Reference { kind: ReferenceKind::Fix, url: String::from("ftp://x") });
+    a.references.push(Reference {
+        kind: ReferenceKind::Fix,
+        url: String::from("ftp://x"),
+    });
     a.affected[0].purl = Some(String::from("pkg:cargo/obserae@1.0.0"));
     a.affected[0].ranges[0].events[1] = RangeEvent::Fixed(String::from("not a version"));
     a.affected.push(Affected {
@@ -116,7 +130,10 @@ fn problems_name_the_field() {
 #[test]
 fn ranges_in_words_and_fixed_versions() {
     let a = sample();
-    assert_eq!(a.affected[0].describe_ranges(), vec!["< 1.4.2", ">= 2.0.0, < 2.1.3"]);
+    assert_eq!(
+        a.affected[0].describe_ranges(),
+        vec!["< 1.4.2", ">= 2.0.0, < 2.1.3"]
+    );
     assert_eq!(a.affected[0].fixed_versions(), vec!["1.4.2", "2.1.3"]);
     let open = Affected {
         ranges: vec![AffectedRange {
@@ -136,7 +153,10 @@ fn publication_and_withdrawal_write_revisions() {
     a.publish(t("2026-03-05T00:00:00Z"), "Fixed version for 2.x corrected");
     assert_eq!(a.published, Some(t("2026-03-01T00:00:00Z")));
     assert_eq!(a.modified, t("2026-03-05T00:00:00Z"));
-    assert_eq!(a.revisions.iter().map(|r| r.number).collect::<Vec<_>>(), vec![1, 2]);
+    assert_eq!(
+        a.revisions.iter().map(|r| r.number).collect::<Vec<_>>(),
+        vec![1, 2]
+    );
     assert_eq!(a.revisions[0].summary, "Initial publication");
     a.withdraw(t("2026-03-09T00:00:00Z"), "not a vulnerability");
     assert_eq!(a.status, Status::Withdrawn);
@@ -147,14 +167,29 @@ fn publication_and_withdrawal_write_revisions() {
 fn only_consented_credits_are_public_and_cvss_prefers_the_highest() {
     let mut a = sample();
     a.credits = vec![
-        Credit { name: String::from("Ana"), contact: None, kind: CreditKind::Finder, consent: true },
-        Credit { name: String::from("Bo"), contact: None, kind: CreditKind::Reporter, consent: false },
+        Credit {
+            name: String::from("Ana"),
+            contact: None,
+            kind: CreditKind::Finder,
+            consent: true,
+        },
+        Credit {
+            name: String::from("Bo"),
+            contact: None,
+            kind: CreditKind::Reporter,
+            consent: false,
+        },
     ];
     let names: Vec<&str> = a.public_credits().map(|c| c.name.as_str()).collect();
     assert_eq!(names, vec!["Ana"]);
-    a.cvss.push(String::from("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"));
+    a.cvss.push(String::from(
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+    ));
     assert_eq!(a.primary_cvss().unwrap().version, cvss::Version::V4_0);
-    assert_eq!(CreditKind::RemediationDeveloper.cve_name(), "remediation developer");
+    assert_eq!(
+        CreditKind::RemediationDeveloper.cve_name(),
+        "remediation developer"
+    );
     assert_eq!(a.cve_id(), Some("CVE-2026-12345"));
     let json = serde_json::to_value(&a).unwrap();
     let back: Advisory = serde_json::from_value(json).unwrap();

@@ -1,6 +1,7 @@
 //! Integration tests of embargo-formats (one binary, one module per format).
 
+mod exports;
 mod mail;
-mod schema;
 mod osv;
 mod policy;
+mod schema;

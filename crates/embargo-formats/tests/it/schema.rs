@@ -7,7 +7,9 @@ use serde_json::Value;
 
 /// A path under the repository's `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
 }
 
 /// Reads a JSON fixture.
@@ -26,7 +28,10 @@ impl jsonschema::Retrieve for LocalFirst {
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
         let s = uri.as_str();
         let local = if let Some(n) = s.strip_prefix("https://www.first.org/cvss/") {
-            format!("csaf/schema/referenced_schema/first/{}", n.split('?').next().unwrap_or(n))
+            format!(
+                "csaf/schema/referenced_schema/first/{}",
+                n.split('?').next().unwrap_or(n)
+            )
         } else if let Some(n) = s.strip_prefix("https://docs.oasis-open.org/csaf/csaf/v2.0/") {
             format!("csaf/schema/{n}")
         } else {
@@ -46,31 +51,53 @@ pub fn errors(schema_rel: &str, instance: &Value) -> Vec<String> {
         .should_validate_formats(true)
         .build(&schema)
         .unwrap_or_else(|e| panic!("{schema_rel}: {e}"));
-    v.iter_errors(instance).map(|e| format!("{}: {e}", e.instance_path())).collect()
+    v.iter_errors(instance)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
 }
 
 /// Panics with every error when `instance` does not validate.
 pub fn assert_valid(schema_rel: &str, instance: &Value) {
     let errs = errors(schema_rel, instance);
-    assert!(errs.is_empty(), "not valid against {schema_rel}:\n{}", errs.join("\n"));
+    assert!(
+        errs.is_empty(),
+        "not valid against {schema_rel}:\n{}",
+        errs.join("\n")
+    );
 }
 
 #[test]
 fn the_official_examples_validate() {
-    for ex in ["bsi-2022-0001.json", "rhsa-2021_5217.json", "2022-evd-uc-01-a-001.json"] {
-        assert_valid("csaf/schema/csaf_json_schema.json", &json(&format!("csaf/examples/{ex}")));
+    for ex in [
+        "bsi-2022-0001.json",
+        "rhsa-2021_5217.json",
+        "2022-evd-uc-01-a-001.json",
+    ] {
+        assert_valid(
+            "csaf/schema/csaf_json_schema.json",
+            &json(&format!("csaf/examples/{ex}")),
+        );
     }
     assert_valid(
         "csaf/schema/provider_json_schema.json",
         &json("csaf/examples/example-01-provider-metadata.json"),
     );
     for ex in ["CVEv5_advanced-example.json", "CVEv5_basic-example.json"] {
-        assert_valid("cve/schema/CVE_JSON_bundled_5.1.1.json", &json(&format!("cve/examples/{ex}")));
+        assert_valid(
+            "cve/schema/CVE_JSON_bundled_5.1.1.json",
+            &json(&format!("cve/examples/{ex}")),
+        );
     }
     assert_valid(
         "cve/schema/CVE_JSON_cnaPublishedContainer_5.1.1.json",
         &json("cve/examples/container-basic-example.json"),
     );
     // The validator is not vacuous.
-    assert!(!errors("csaf/schema/csaf_json_schema.json", &serde_json::json!({"document": {}})).is_empty());
+    assert!(
+        !errors(
+            "csaf/schema/csaf_json_schema.json",
+            &serde_json::json!({"document": {}})
+        )
+        .is_empty()
+    );
 }
