@@ -327,6 +327,8 @@ struct CasePage {
     /// The chosen response, rendered, in the reply box.
     draft: String,
     chosen: String,
+    /// The case's advisories (id, status), shown to developers and up.
+    advisories: Vec<(String, String)>,
     error: Option<String>,
 }
 
@@ -672,6 +674,15 @@ async fn case_page_with(
         can_note: role.at_least(Role::Developer),
         canned,
         version_answer,
+        advisories: if role.at_least(Role::Developer) {
+            embargo_store::advisory::for_case(state.store.conn(), view.row.id)
+                .await?
+                .into_iter()
+                .map(|a| (a.advisory_id, a.status))
+                .collect()
+        } else {
+            Vec::new()
+        },
         error,
     })
 }

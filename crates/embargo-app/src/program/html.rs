@@ -355,7 +355,26 @@ pub async fn get_security_md(
 
 /// security.txt for a program, clear-signed when its policy asks for it.
 async fn security_txt(state: &AppState, p: &program::Program) -> AppResult<Response> {
-    let policy = service::policy_of(p)?;
+    let mut policy = service::policy_of(p)?;
+    // Once something is published, the instance is a CSAF provider (CSAF 2.0 §7.1.8) and has a
+    // hall of thanks (RFC 9116 §2.5.1), unless the policy names its own.
+    if embargo_store::advisory::file(
+        state.store.conn(),
+        ".well-known/csaf/provider-metadata.json",
+    )
+    .await?
+    .is_some()
+    {
+        let base = state.public_url.trim_end_matches('/');
+        policy
+            .security_txt
+            .csaf
+            .get_or_insert_with(|| format!("{base}/.well-known/csaf/provider-metadata.json"));
+        policy
+            .credits
+            .hall_of_thanks_url
+            .get_or_insert_with(|| format!("{base}/thanks"));
+    }
     let mut body = embargo_formats::security_txt::render(&policy, service::today(state.now()));
     if policy.security_txt.sign {
         let (key, _) =

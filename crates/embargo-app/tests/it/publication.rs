@@ -301,6 +301,7 @@ async fn nothing_is_public_before_its_time_then_everything_is() {
             &id.to_lowercase(),
         ),
         ("/advisories/manifest.json", "osv/crates.io/all.zip"),
+        ("/.well-known/security.txt", "CSAF: "),
     ] {
         assert!(
             visitor.get(p).await.text.contains(needle),
