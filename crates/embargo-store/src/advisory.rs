@@ -57,6 +57,7 @@ pub async fn create(
         publish_note: Set(None),
         published_at: Set(None),
         published_revision: Set(0),
+        published_record: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -195,7 +196,8 @@ pub async fn update(
     Ok(res.rows_affected == 1)
 }
 
-/// Records a publication (the record now holds the published revision) if the row is still at
+/// Records a publication (the record, and `published_record`, now hold the published
+/// revision) if the row is still at
 /// `version`. Exactly one of several racing publishers gets true.
 pub async fn mark_published(
     db: &impl ConnectionTrait,
@@ -215,6 +217,10 @@ pub async fn mark_published(
             Expr::value(Option::<String>::None),
         )
         .col_expr(advisory::Column::PublishedRevision, Expr::value(revision))
+        .col_expr(
+            advisory::Column::PublishedRecord,
+            Expr::value(record_sealed),
+        )
         .col_expr(advisory::Column::Version, Expr::value(version + 1))
         .col_expr(advisory::Column::UpdatedAt, Expr::value(now))
         .filter(advisory::Column::Id.eq(id))

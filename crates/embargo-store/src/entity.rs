@@ -486,6 +486,7 @@ pub mod advisory {
         pub publish_note: Option<String>,
         pub published_at: Option<DateTimeUtc>,
         pub published_revision: i32,
+        pub published_record: Option<String>,
         pub version: i32,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,

@@ -247,7 +247,15 @@ async fn publish_row_with_reason(
         if r.id == row.id {
             all.push(this.clone());
         } else {
-            let rec = advisories::open(&state.keys, &r)?;
+            // As last published: an edit waiting for its revision stays private.
+            let sealed = r.published_record.clone().unwrap_or_default();
+            let rec = advisories::open(
+                &state.keys,
+                &advisory::Advisory {
+                    record: sealed,
+                    ..r.clone()
+                },
+            )?;
             all.push(published_of(state, &r, rec).await?);
         }
     }

@@ -441,6 +441,51 @@ async fn nothing_is_public_before_its_time_then_everything_is() {
             .contains("Updated summary."),
         "edits wait for the revision"
     );
+    // Another advisory published meanwhile rebuilds the indexes: from what was published,
+    // not from the pending edit.
+    let (other_case, _) = app
+        .file_report("obserae", serde_json::json!({"title": "Second issue", "description": "Other.", "affected-version": "1.0", "reproduction": "x"}))
+        .await;
+    let cp = tri.get(&format!("/cases/{other_case}")).await;
+    let r = tri
+        .post_raw(
+            &format!("/cases/{other_case}/advisories"),
+            &csrf_of(&cp.text).unwrap(),
+            &[],
+        )
+        .await;
+    let other = r
+        .location()
+        .strip_prefix("/team/advisories/")
+        .unwrap()
+        .to_owned();
+    let r = edit(
+        &dev,
+        &other,
+        &[
+            ("title", "Second issue"),
+            ("summary", "Another one."),
+            ("affected", AFFECTED),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    let p = admin.get(&format!("/team/advisories/{other}")).await;
+    let r = admin
+        .post_raw(
+            &format!("/team/advisories/{other}/publish"),
+            &csrf_of(&p.text).unwrap(),
+            &[("reason", "coordinated with the first")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text);
+    assert!(visitor.get("/advisories").await.text.contains(&other));
+    for p in public_paths(&id) {
+        assert!(
+            !visitor.get(&p).await.text.contains("Updated summary."),
+            "{p} shows an unpublished edit"
+        );
+    }
     let p = admin.get(&format!("/team/advisories/{id}")).await;
     let r = admin
         .post_raw(

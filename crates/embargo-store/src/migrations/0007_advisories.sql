@@ -16,6 +16,9 @@ CREATE TABLE advisories (
     published_at {ts},
     -- The number of the last published revision (0: never published).
     published_revision INTEGER NOT NULL,
+    -- The record as last published (sealed): indexes are rebuilt from it, never from an
+    -- edit that is not published yet.
+    published_record TEXT,
     version INTEGER NOT NULL,
     created_at {ts} NOT NULL,
     updated_at {ts} NOT NULL

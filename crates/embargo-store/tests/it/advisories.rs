@@ -102,6 +102,7 @@ async fn advisories_numbers_cases_scheduling_and_publication() {
         );
         assert_eq!(now.published_at, Some(t(101)));
         assert_eq!(now.publish_at, None);
+        assert_eq!(now.published_record.as_deref(), Some("pub"));
         // A second revision keeps the first publication date.
         assert!(
             advisory::mark_published(s, a.id, now.version, advisory::PUBLISHED, "pub2", 2, t(200))
