@@ -205,7 +205,15 @@ async fn publish_row_with_reason(
 ) -> AppResult<bool> {
     let now = state.clock.now();
     let jnow = to_jiff(now);
-    let mut record = advisories::open(&state.keys, &row)?;
+    // A withdrawal publishes the text as last published, not an edit waiting for a revision.
+    let source = match (&action, &row.published_record) {
+        (Action::Withdraw { .. }, Some(published)) => advisory::Advisory {
+            record: published.clone(),
+            ..row.clone()
+        },
+        _ => row.clone(),
+    };
+    let mut record = advisories::open(&state.keys, &source)?;
     let status = match &action {
         Action::Publish { note } => {
             record.publish(jnow, note);

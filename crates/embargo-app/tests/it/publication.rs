@@ -525,7 +525,18 @@ async fn nothing_is_public_before_its_time_then_everything_is() {
         .await;
     assert_ne!(r.status, 303);
 
-    // Withdrawal publishes the withdrawn state everywhere.
+    // Withdrawal publishes the withdrawn state everywhere, with the text as last published.
+    let r = edit(
+        &dev,
+        &id,
+        &[
+            ("title", TITLE),
+            ("summary", "Never published wording."),
+            ("affected", AFFECTED),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.text);
     let p = admin.get(&format!("/team/advisories/{id}")).await;
     let r = admin
         .post_raw(
@@ -544,6 +555,13 @@ async fn nothing_is_public_before_its_time_then_everything_is() {
     );
     assert!(visitor.get(&format!("/advisories/{id}.json")).await.json()["withdrawn"].is_string());
     assert!(visitor.get("/advisories").await.text.contains("withdrawn"));
+    assert!(
+        !visitor
+            .get(&format!("/advisories/{id}"))
+            .await
+            .text
+            .contains("Never published wording.")
+    );
     app.stop().await;
 }
 
