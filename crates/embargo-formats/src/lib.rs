@@ -8,7 +8,6 @@ pub mod cve5;
 pub mod mail;
 pub mod markdown;
 pub mod osv;
-pub mod osv_export;
 pub mod policy_html;
 pub mod policy_json;
 pub mod publisher;

@@ -9,9 +9,8 @@ use std::io::Write;
 
 use askama::Template;
 use embargo_domain::advisory::{Advisory, Status};
-use embargo_formats::osv_export as osv;
 use embargo_formats::publisher::Publisher;
-use embargo_formats::{atom, csaf, cve5, markdown};
+use embargo_formats::{atom, csaf, cve5, markdown, osv};
 use embargo_store::advisory::NewFile;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256, Sha512};
@@ -385,6 +384,11 @@ pub fn index_files(
         title: format!("{} security advisories", main.name),
         link: format!("{}/advisories", main.base_url),
         updated: all.iter().map(|p| p.record.modified).max().unwrap_or(now),
+        author: atom::Person {
+            name: main.name.clone(),
+            uri: Some(main.base_url.clone()),
+            email: None,
+        },
         entries: all
             .iter()
             .map(|p| atom::Entry {
@@ -403,6 +407,11 @@ pub fn index_files(
                 updated: p.record.modified,
                 published: p.record.published,
                 summary: p.record.summary.clone(),
+                severity: p
+                    .record
+                    .primary_cvss()
+                    .and_then(|c| c.severity)
+                    .map(|s| s.label().to_owned()),
             })
             .collect(),
     };

@@ -5,7 +5,7 @@
 
 use embargo_domain::advisory::*;
 use embargo_formats::publisher::Publisher;
-use embargo_formats::{csaf, cve5, osv_export};
+use embargo_formats::{csaf, cve5, osv};
 
 use crate::schema::assert_valid;
 
@@ -98,7 +98,7 @@ fn sample() -> Advisory {
 #[test]
 fn osv_export_validates_and_evaluates() {
     let a = sample();
-    let v = serde_json::to_value(osv_export::from_advisory(&a, &publisher())).unwrap();
+    let v = serde_json::to_value(osv::from_advisory(&a, &publisher())).unwrap();
     assert_valid("osv/schema.json", &v);
     let text = v.to_string();
     assert!(!text.contains("Hidden Helper"));

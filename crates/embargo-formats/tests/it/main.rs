@@ -1,5 +1,7 @@
 //! Integration tests of embargo-formats (one binary, one module per format).
 
+mod atom;
+mod cve5;
 mod exports;
 mod mail;
 mod osv;

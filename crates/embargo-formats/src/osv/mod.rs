@@ -1,7 +1,12 @@
 //! OSV records (schema 1.7, <https://ossf.github.io/osv-schema/>): wire structs that mirror
 //! `osv-schema/validation/schema.json`, parsing from JSON and YAML with errors that name the
 //! record id and the JSON path of the problem, and conversion of `affected[]` into the domain's
-//! range types to answer "is this version affected?".
+//! range types to answer "is this version affected?". Export of the canonical advisory to OSV
+//! lives in [`export`].
+
+pub mod export;
+
+pub use export::{from_advisory, osv_id, to_json};
 
 use embargo_domain::version::range::{self, Event, Range, RangeError, RangeType, Verdict};
 use embargo_domain::version::scheme_for_osv_ecosystem;
