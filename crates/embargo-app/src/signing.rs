@@ -1,6 +1,6 @@
 //! The instance's minisign key: created on first use (the secret sealed with the master key,
-//! shared by every instance through the database), rotatable with the old public key kept,
-//! and `.minisig` signatures over published manifests that `minisign -V` verifies.
+//! shared by every instance through the database; the store keeps retired keys for a future
+//! rotation command), and `.minisig` signatures over published manifests that `minisign -V` verifies.
 
 use embargo_store::{Store, Ts, advisory};
 
@@ -51,12 +51,7 @@ fn open(keys: &Keys, row: &advisory::InstanceKey) -> AppResult<MinisignKey> {
     })
 }
 
-async fn create(
-    store: &Store,
-    keys: &Keys,
-    retire: bool,
-    now: Ts,
-) -> AppResult<advisory::InstanceKey> {
+async fn create(store: &Store, keys: &Keys, now: Ts) -> AppResult<advisory::InstanceKey> {
     let kp = minisign::KeyPair::generate_unencrypted_keypair().map_err(ms_error)?;
     let id = key_id(&kp.pk);
     let public = kp.pk.to_box().map_err(ms_error)?.into_string();
@@ -67,7 +62,7 @@ async fn create(
         .into_string();
     let txn = store.begin().await?;
     // Another instance may have created one meanwhile: keep the first.
-    if !retire && let Some(existing) = advisory::current_instance_key(&txn, PURPOSE).await? {
+    if let Some(existing) = advisory::current_instance_key(&txn, PURPOSE).await? {
         return Ok(existing);
     }
     let row = advisory::add_instance_key(
@@ -76,7 +71,7 @@ async fn create(
         &id,
         &public,
         &keys.seal(secret.as_bytes(), &sealing_context(&id)),
-        retire,
+        false,
         now,
     )
     .await?;
@@ -88,14 +83,8 @@ async fn create(
 pub async fn current(store: &Store, keys: &Keys, now: Ts) -> AppResult<MinisignKey> {
     let row = match advisory::current_instance_key(store.conn(), PURPOSE).await? {
         Some(r) => r,
-        None => create(store, keys, false, now).await?,
+        None => create(store, keys, now).await?,
     };
-    open(keys, &row)
-}
-
-/// Replaces the current key with a new one; the old public key stays listed.
-pub async fn rotate(store: &Store, keys: &Keys, now: Ts) -> AppResult<MinisignKey> {
-    let row = create(store, keys, true, now).await?;
     open(keys, &row)
 }
 

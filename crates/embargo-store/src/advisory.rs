@@ -328,23 +328,6 @@ pub async fn file_list(
     Ok(rows)
 }
 
-/// Every published file under a path prefix (bodies included), sorted by path.
-pub async fn files_under(
-    db: &impl ConnectionTrait,
-    prefix: &str,
-) -> Result<Vec<PublishedFile>, StoreError> {
-    Ok(published_file::Entity::find()
-        .filter(published_file::Column::Path.starts_with(prefix))
-        .order_by_asc(published_file::Column::Path)
-        .all(db)
-        .await?)
-}
-
-/// How many files are published.
-pub async fn file_count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
-    Ok(published_file::Entity::find().count(db).await?)
-}
-
 // ---- CVE ids ----
 
 /// Adds ids to a program's pool (`state` available) or records external ids; ids already

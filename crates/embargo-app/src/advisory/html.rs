@@ -261,11 +261,7 @@ pub async fn post_advisory_cve(
         return Err(AppError::NotFound);
     }
     let r = async {
-        let version = f
-            .version
-            .trim()
-            .parse()
-            .map_err(|_| AppError::validation("version", "reload the page"))?;
+        let version = service::version_of(&f.version)?;
         service::assign_cve(&state, &by(&a, &ctx), &v, Some(&f.external), version)
             .await
             .map(|_| ())
@@ -296,11 +292,7 @@ pub async fn post_advisory_schedule(
         return Err(AppError::NotFound);
     }
     let r = async {
-        let version = f
-            .version
-            .trim()
-            .parse()
-            .map_err(|_| AppError::validation("version", "reload the page"))?;
+        let version = service::version_of(&f.version)?;
         let at = chrono::DateTime::parse_from_rfc3339(f.at.trim())
             .map_err(|e| {
                 AppError::validation(

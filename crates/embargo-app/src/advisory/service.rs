@@ -4,6 +4,7 @@
 //! edit drafts (viewers do not, seed 002); triagers create, assign CVEs and schedule; only an
 //! admin publishes before the scheduled time (with a reason, in `publication::service`).
 
+use chrono::Datelike;
 use embargo_domain::account::Role;
 use embargo_domain::advisory::{
     Advisory, AdvisoryId, Affected, Credit, CreditKind, IdFormat, Reference, ReferenceKind, Status,
@@ -26,9 +27,21 @@ pub fn sealing_context(advisory_id: &str) -> String {
 }
 
 pub fn open(keys: &Keys, row: &advisory::Advisory) -> AppResult<Advisory> {
+    open_sealed(keys, &row.advisory_id, &row.record)
+}
+
+/// The record as last published (None if never published).
+pub fn open_published(keys: &Keys, row: &advisory::Advisory) -> AppResult<Option<Advisory>> {
+    row.published_record
+        .as_deref()
+        .map(|sealed| open_sealed(keys, &row.advisory_id, sealed))
+        .transpose()
+}
+
+fn open_sealed(keys: &Keys, advisory_id: &str, sealed: &str) -> AppResult<Advisory> {
     let plain = keys
-        .open(&row.record, &sealing_context(&row.advisory_id))
-        .map_err(|e| AppError::internal(anyhow::anyhow!("advisory {}: {e}", row.advisory_id)))?;
+        .open(sealed, &sealing_context(advisory_id))
+        .map_err(|e| AppError::internal(anyhow::anyhow!("advisory {advisory_id}: {e}")))?;
     serde_json::from_slice(&plain).map_err(AppError::internal)
 }
 
@@ -106,8 +119,10 @@ pub async fn list(state: &AppState, a: &Authed) -> AppResult<Vec<(advisory::Advi
         advisory::list(db, Some(&ids)).await?
     };
     rows.into_iter()
-        .map(|r| Ok((open(&state.keys, &r)?, r)))
-        .map(|x| x.map(|(a, r)| (r, a)))
+        .map(|r| {
+            let record = open(&state.keys, &r)?;
+            Ok((r, record))
+        })
         .collect()
 }
 
@@ -136,12 +151,14 @@ pub async fn create_for_case(
     }
     let (view, prog, _) = cases::load(&state.store, &state.keys, row).await?;
     let now = state.clock.now();
-    let mut record = Advisory::draft(
-        // Replaced below once the number is reserved in the transaction.
-        id_format(&prog).make(0, 0),
-        view.title.clone(),
-        to_jiff(now),
+    let txn = state.store.begin().await?;
+    let year = now.year();
+    let n = advisory::next_number(&txn, prog.id, year).await?;
+    let id = id_format(&prog).make(
+        i16::try_from(year).unwrap_or(i16::MAX),
+        u32::try_from(n).unwrap_or(u32::MAX),
     );
+    let mut record = Advisory::draft(id, view.title.clone(), to_jiff(now));
     let text: String = view
         .report
         .fields
@@ -174,11 +191,6 @@ pub async fn create_for_case(
             consent: true,
         });
     }
-    let txn = state.store.begin().await?;
-    let year =
-        i16::try_from(now.format("%Y").to_string().parse::<i32>().unwrap_or(2000)).unwrap_or(2000);
-    let n = advisory::next_number(&txn, prog.id, i32::from(year)).await?;
-    record.id = id_format(&prog).make(year, u32::try_from(n).unwrap_or(u32::MAX));
     let id = record.id.to_string();
     advisory::create(
         &txn,
@@ -341,7 +353,8 @@ pub fn affected_toml(record: &Advisory) -> String {
     .unwrap_or_default()
 }
 
-fn version_of(s: &str) -> AppResult<i32> {
+/// The `version` field of a form (optimistic concurrency).
+pub fn version_of(s: &str) -> AppResult<i32> {
     s.trim()
         .parse()
         .map_err(|_| AppError::validation("version", "the form is stale; reload the page"))
@@ -386,21 +399,9 @@ pub async fn save(state: &AppState, by: &ChangeBy, v: &AdvisoryView, e: &Edit) -
     Ok(())
 }
 
-/// Schedules publication at `at` (the embargo end), with the revision note for a published
-/// advisory. The record must be complete.
-pub async fn schedule(
-    state: &AppState,
-    by: &ChangeBy,
-    v: &AdvisoryView,
-    at: Ts,
-    note: &str,
-    version: i32,
-) -> AppResult<()> {
-    if !v.role.at_least(Role::Triager) {
-        return Err(AppError::Forbidden(
-            "only triagers schedule publication".into(),
-        ));
-    }
+/// What scheduling and publishing now both require: not withdrawn, a complete record, and
+/// for a revision a note saying what changed.
+pub fn ready_to_publish(v: &AdvisoryView, note: &str) -> AppResult<()> {
     if v.record.status == Status::Withdrawn {
         return Err(AppError::Conflict(
             "a withdrawn advisory is not published again".into(),
@@ -418,6 +419,25 @@ pub async fn schedule(
             "say what changed in this revision",
         ));
     }
+    Ok(())
+}
+
+/// Schedules publication at `at` (the embargo end), with the revision note for a published
+/// advisory. The record must be complete.
+pub async fn schedule(
+    state: &AppState,
+    by: &ChangeBy,
+    v: &AdvisoryView,
+    at: Ts,
+    note: &str,
+    version: i32,
+) -> AppResult<()> {
+    if !v.role.at_least(Role::Triager) {
+        return Err(AppError::Forbidden(
+            "only triagers schedule publication".into(),
+        ));
+    }
+    ready_to_publish(v, note)?;
     let now = state.clock.now();
     let txn = state.store.begin().await?;
     let change = advisory::Change {

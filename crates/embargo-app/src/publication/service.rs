@@ -62,7 +62,7 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
             id: String::from("job:advisory.publish"),
             ip: String::new(),
         };
-        match publish_row(state, &by, row, Action::Publish { note }).await {
+        match publish_row(state, &by, row, Action::Publish { note }, None).await {
             Ok(true) => n += 1,
             Ok(false) => {}
             Err(e) => {
@@ -92,24 +92,8 @@ pub async fn publish_now(
             "say why this is published now",
         ));
     }
-    if v.row.status == advisory::WITHDRAWN {
-        return Err(AppError::Conflict(
-            "a withdrawn advisory is not published again".into(),
-        ));
-    }
-    if let Some(p) = v.record.publishable().into_iter().next() {
-        return Err(AppError::validation(
-            &p.field,
-            format!("not ready to publish: {}: {}", p.field, p.message),
-        ));
-    }
-    if v.row.published_revision > 0 && note.trim().is_empty() {
-        return Err(AppError::validation(
-            "note",
-            "say what changed in this revision",
-        ));
-    }
-    let ok = publish_row_with_reason(
+    advisories::ready_to_publish(v, note)?;
+    let ok = publish_row(
         state,
         by,
         v.row.clone(),
@@ -151,7 +135,7 @@ pub async fn withdraw(
     if reason.trim().is_empty() {
         return Err(AppError::validation("reason", "say why it is withdrawn"));
     }
-    let ok = publish_row_with_reason(
+    let ok = publish_row(
         state,
         by,
         v.row.clone(),
@@ -170,33 +154,21 @@ pub async fn withdraw(
     }
 }
 
-async fn publish_row(
-    state: &AppState,
-    by: &ChangeBy,
-    row: advisory::Advisory,
-    action: Action,
-) -> AppResult<bool> {
-    publish_row_with_reason(state, by, row, action, None).await
-}
-
-async fn published_of(
-    state: &AppState,
+fn published_of(
+    (prog, publisher): &(program::Program, Publisher),
     row: &advisory::Advisory,
     record: Advisory,
-) -> AppResult<Published> {
-    let prog = program::by_id(state.store.conn(), row.program_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok(Published {
-        publisher: publisher_of(state, &prog)?,
-        program_slug: prog.slug,
-        program_name: prog.name,
+) -> Published {
+    Published {
+        publisher: publisher.clone(),
+        program_slug: prog.slug.clone(),
+        program_name: prog.name.clone(),
         row_id: row.id,
         record,
-    })
+    }
 }
 
-async fn publish_row_with_reason(
+async fn publish_row(
     state: &AppState,
     by: &ChangeBy,
     row: advisory::Advisory,
@@ -206,14 +178,10 @@ async fn publish_row_with_reason(
     let now = state.clock.now();
     let jnow = to_jiff(now);
     // A withdrawal publishes the text as last published, not an edit waiting for a revision.
-    let source = match (&action, &row.published_record) {
-        (Action::Withdraw { .. }, Some(published)) => advisory::Advisory {
-            record: published.clone(),
-            ..row.clone()
-        },
-        _ => row.clone(),
+    let mut record = match (&action, advisories::open_published(&state.keys, &row)?) {
+        (Action::Withdraw { .. }, Some(published)) => published,
+        _ => advisories::open(&state.keys, &row)?,
     };
-    let mut record = advisories::open(&state.keys, &source)?;
     let status = match &action {
         Action::Publish { note } => {
             record.publish(jnow, note);
@@ -225,13 +193,18 @@ async fn publish_row_with_reason(
         }
     };
     let revision = record.revisions.last().map_or(1, |r| r.number);
-    let prog = program::by_id(state.store.conn(), row.program_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // Every program's publisher facts, worked out once for all the indexes.
+    let mut programs = std::collections::HashMap::new();
+    for p in program::list(state.store.conn()).await? {
+        let publisher = publisher_of(state, &p)?;
+        programs.insert(p.id, (p, publisher));
+    }
+    let ours = programs.get(&row.program_id).ok_or(AppError::NotFound)?;
+    let prog = &ours.0;
     // Keys first: creating one on first use commits on its own.
-    let (pgp, pgp_row) = openpgp::program_key(&state.store, &state.keys, &prog, now).await?;
+    let (pgp, pgp_row) = openpgp::program_key(&state.store, &state.keys, prog, now).await?;
     let minisign = signing::current(&state.store, &state.keys, now).await?;
-    let this = published_of(state, &row, record.clone()).await?;
+    let this = published_of(ours, &row, record.clone());
     let sign = |data: &[u8]| openpgp::sign_detached(&pgp, data);
     let mut files = render::advisory_files(&this, &sign, jnow)?;
 
@@ -256,21 +229,19 @@ async fn publish_row_with_reason(
             all.push(this.clone());
         } else {
             // As last published: an edit waiting for its revision stays private.
-            let sealed = r.published_record.clone().unwrap_or_default();
-            let rec = advisories::open(
-                &state.keys,
-                &advisory::Advisory {
-                    record: sealed,
-                    ..r.clone()
-                },
-            )?;
-            all.push(published_of(state, &r, rec).await?);
+            let (Some(rec), Some(p)) = (
+                advisories::open_published(&state.keys, &r)?,
+                programs.get(&r.program_id),
+            ) else {
+                continue;
+            };
+            all.push(published_of(p, &r, rec));
         }
     }
-    let main = match program::default(&txn).await? {
-        Some(p) => publisher_of(state, &p)?,
-        None => this.publisher.clone(),
-    };
+    let main = programs.values().find(|(p, _)| p.is_default).map_or_else(
+        || this.publisher.clone(),
+        |(_, publisher)| publisher.clone(),
+    );
     let keys = vec![(
         pgp_row.fingerprint.clone(),
         format!("{}/p/{}/pgp-key.asc", main.base_url, prog.slug),

@@ -2,17 +2,7 @@
 //! window selector, who may see it) and the public responsiveness summary on the policy page,
 //! with numbers worked out by hand.
 
-use crate::harness::{ADMIN, Client, PASSWORD, Resp, TestApp, csrf_of, example};
-
-fn version_of(html: &str) -> String {
-    html.split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
+use crate::harness::{ADMIN, Client, PASSWORD, Resp, TestApp, csrf_of, example, version_of};
 
 /// Moves a case through the case page's form, as a triager does.
 async fn change(c: &Client, reference: &str, to: &str, reason: &str) {

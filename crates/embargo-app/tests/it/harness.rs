@@ -260,6 +260,17 @@ pub struct Client {
     pub http: reqwest::Client,
 }
 
+/// The `version` hidden field of a page's form (optimistic concurrency).
+pub fn version_of(html: &str) -> String {
+    html.split("name=\"version\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 pub fn csrf_of(html: &str) -> Option<String> {
     let i = html.find("name=\"csrf_token\" value=\"")? + "name=\"csrf_token\" value=\"".len();
     let end = html[i..].find('"')?;

@@ -1,18 +1,7 @@
 //! Advisories from draft to publication: nothing public before its time, then every output at
 //! once, signed (gpg verifies the CSAF `.asc`, minisign the manifest); revisions and withdrawal.
 
-use crate::harness::{Client, TestApp, csrf_of, gpg, gpg_available};
-
-/// The `version` hidden field of a page.
-fn version_of(html: &str) -> String {
-    html.split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
+use crate::harness::{Client, TestApp, csrf_of, gpg, gpg_available, version_of};
 
 const TITLE: &str = "Quokka overflow in the wombat parser";
 const SECRET_WORD: &str = "zanzibarquokka";

@@ -1,18 +1,7 @@
 //! The team's triage: queue, case page, state changes with reasons, the reporter's answer,
 //! severity from a CVSS vector, notes vs replies, roles per program, stale forms.
 
-use crate::harness::{Client, TestApp, csrf_of};
-
-/// The `version` hidden field of the case page.
-fn version_of(html: &str) -> String {
-    html.split("name=\"version\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
+use crate::harness::{Client, TestApp, csrf_of, version_of};
 
 async fn change(c: &Client, reference: &str, to: &str, reason: &str) -> crate::harness::Resp {
     let page = c.get(&format!("/cases/{reference}")).await;
