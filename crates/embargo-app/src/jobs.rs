@@ -28,6 +28,9 @@ pub const SWEEP_MAIL: &str = "mail.sweep";
 /// Publish scheduled advisories whose embargo has ended.
 pub const PUBLISH_ADVISORIES: &str = "advisory.publish";
 
+/// Send pre-notifications whose time has come, and remind the team of embargoes ending.
+pub const PRENOTIFY: &str = "embargo.prenotify";
+
 /// Periodic jobs and their intervals (seconds).
 pub const PERIODIC: &[(&str, i64)] = &[
     (HASH_IPS, 3600),
@@ -36,6 +39,7 @@ pub const PERIODIC: &[(&str, i64)] = &[
     (REMIND_CLOCKS, 600),
     (SWEEP_MAIL, 60),
     (PUBLISH_ADVISORIES, 15),
+    (PRENOTIFY, 60),
 ];
 
 pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
@@ -88,6 +92,14 @@ pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             Ok(format!("published {n} advisories"))
+        }
+        PRENOTIFY => {
+            let (sent, reminded) = crate::coordination::prenotify::run_due(state)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(format!(
+                "sent {sent} pre-notifications, {reminded} reminders"
+            ))
         }
         other => anyhow::bail!("unknown job kind `{other}`"),
     }

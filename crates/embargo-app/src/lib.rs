@@ -11,6 +11,7 @@ pub mod auth;
 pub mod case;
 pub mod clock;
 pub mod config;
+pub mod coordination;
 pub mod dashboard;
 pub mod error;
 pub mod http;
@@ -80,6 +81,26 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/track/{secret}/disclosure",
             post(report::track::post_track_disclosure),
+        )
+        .route(
+            "/track/{secret}/embargo/agree",
+            post(report::track::post_track_embargo_agree),
+        )
+        .route(
+            "/participate/{psecret}/nda",
+            post(coordination::participant::post_participate_nda),
+        )
+        .route(
+            "/participate/{psecret}/status",
+            post(coordination::participant::post_participate_status),
+        )
+        .route(
+            "/participate/{psecret}/messages",
+            post(coordination::participant::post_participate_message),
+        )
+        .route(
+            "/ack/{asecret}",
+            get(coordination::participant::get_ack).post(coordination::participant::post_ack),
         )
         .route_layer(from_fn_with_state(
             state.clone(),
@@ -246,6 +267,34 @@ pub fn router(state: AppState) -> Router {
             get(publication::html::get_program_advisories),
         )
         .route("/track/{secret}", get(report::track::get_track))
+        .route(
+            "/participate/{psecret}",
+            get(coordination::participant::get_participate),
+        )
+        .route(
+            "/cases/{reference}/coordination",
+            get(coordination::html::get_coordination),
+        )
+        .route(
+            "/cases/{reference}/embargo",
+            post(coordination::html::post_embargo),
+        )
+        .route(
+            "/cases/{reference}/exploited",
+            post(coordination::html::post_exploited),
+        )
+        .route(
+            "/cases/{reference}/participants",
+            post(coordination::html::post_participant),
+        )
+        .route(
+            "/cases/{reference}/participants/{id}/revoke",
+            post(coordination::html::post_revoke_participant),
+        )
+        .route(
+            "/cases/{reference}/coordination/messages",
+            post(coordination::html::post_coordination_message),
+        )
         .route("/p/{slug}/SECURITY.md", get(program::html::get_security_md))
         .route(
             "/p/{slug}/security.txt",

@@ -313,6 +313,97 @@ pub async fn reporter_wrote(
     .await
 }
 
+/// The team proposed an embargo end (or moved it): the reporter is asked to agree on their
+/// tracking page. The mail names the date, nothing of the report.
+pub async fn embargo_proposed(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    view: &CaseView,
+    end: &str,
+    now: Ts,
+) -> AppResult<()> {
+    let prog = program::by_id(db, view.row.program_id)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let reference = view.row.reference.as_str();
+    to_reporter(
+        db,
+        state,
+        &view.reporter,
+        (prog.id, view.row.id, reference),
+        "embargo.proposed",
+        format!("[{reference}] Proposed disclosure date"),
+        format!(
+            "We propose to publish the advisory for your report on {end}.\n\nPlease agree to \
+             this date, or propose another, on your private tracking page.\n{}",
+            signature(&prog)
+        ),
+        now,
+    )
+    .await
+}
+
+/// A participant wrote in the coordination thread: the team is told (no content).
+pub async fn participant_wrote(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    prog: &program::Program,
+    view: &CaseView,
+    who: &str,
+    now: Ts,
+) -> AppResult<()> {
+    let reference = view.row.reference.as_str();
+    to_team(
+        db,
+        state,
+        prog.id,
+        view.row.id,
+        view.row.assignee_id,
+        "coordination.message",
+        None,
+        &format!("[{reference}] A participant wrote"),
+        &format!(
+            "{who} wrote in the coordination thread of {reference}.\n\n  {}/coordination\n",
+            case_url(state, reference)
+        ),
+        now,
+    )
+    .await
+}
+
+/// An embargo ends soon: the team is told once per end date and lead (the dedupe key).
+pub async fn embargo_ending(
+    db: &impl ConnectionTrait,
+    state: &AppState,
+    prog: &program::Program,
+    row: &case::Case,
+    left: &str,
+    key: &str,
+    now: Ts,
+) -> AppResult<()> {
+    let reference = row.reference.as_str();
+    let mut hook = hook_body(state, "embargo.ending", prog, reference, &row.state, now);
+    hook["left"] = json!(left);
+    tell_team(
+        db,
+        state,
+        prog,
+        TeamNotice {
+            row,
+            event: "embargo.ending",
+            dedupe_key: Some(key),
+            subject: format!("[{reference}] Embargo ends in {left}"),
+            text: format!(
+                "The embargo of {reference} ends in {left}.\n\n  {}/coordination\n",
+                case_url(state, reference)
+            ),
+            hook,
+        },
+        now,
+    )
+    .await
+}
+
 /// The team wrote to the reporter: the message goes to them by mail.
 pub async fn team_wrote(
     db: &impl ConnectionTrait,

@@ -172,6 +172,7 @@ mod tests {
             maximum: Some(PolicyDuration::new(90, DurationUnit::Days)),
             agreed_with_reporter: true,
             accelerate_if_exploited: true,
+            nda: None,
             note: None,
         }
     }

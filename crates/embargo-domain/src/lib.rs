@@ -8,6 +8,7 @@ pub mod account;
 pub mod advisory;
 pub mod calendar;
 pub mod case;
+pub mod coordination;
 pub mod cve;
 pub mod cvss;
 pub mod embargo;

@@ -597,3 +597,92 @@ pub mod instance_key {
     }
     no_relations!();
 }
+
+pub mod participant {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_participants")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub role: String,
+        pub contact: String,
+        pub secret_hash: String,
+        pub nda_accepted_at: Option<DateTimeUtc>,
+        pub nda_sha256: Option<String>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub invited_by: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod participant_view {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "participant_views")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub participant_id: i64,
+        pub page: String,
+        pub at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod vendor_status {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "vendor_statuses")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub participant_id: i64,
+        pub status: String,
+        pub sealed: String,
+        pub stated_on: String,
+        pub updated_at: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod prenotification {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "prenotifications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub participant_id: i64,
+        pub ends_at: DateTimeUtc,
+        pub ack_hash: String,
+        pub sent_at: DateTimeUtc,
+        pub acknowledged_at: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod coordination_message {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "coordination_messages")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub case_id: i64,
+        pub participant_id: Option<i64>,
+        pub author: String,
+        pub body: String,
+        pub created_at: DateTimeUtc,
+    }
+    no_relations!();
+}

@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod advisory;
 pub mod audit;
 pub mod case;
+pub mod coordination;
 pub mod entity;
 pub mod job;
 pub mod migrate;

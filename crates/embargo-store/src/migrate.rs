@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "advisories",
         include_str!("migrations/0007_advisories.sql"),
     ),
+    (
+        8,
+        "coordination",
+        include_str!("migrations/0008_coordination.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -183,7 +183,7 @@ pub struct ChangeBy {
 
 /// Writes a change to the case timeline and the audit log (`case.<kind>`), in the caller's
 /// transaction and with the same detail, which never holds report text.
-async fn record_change(
+pub(crate) async fn record_change(
     txn: &impl embargo_store::ConnectionTrait,
     view: &CaseView,
     by: &ChangeBy,

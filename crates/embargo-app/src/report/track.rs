@@ -48,6 +48,9 @@ struct TrackPage {
     credit_consented: bool,
     /// (date, proposed by) of every disclosure-date proposal, oldest first.
     proposals: Vec<(String, String)>,
+    /// The embargo end the team proposed or agreed: (end in its time zone, time left,
+    /// the reporter agreed, its version for the agree form).
+    embargo: Option<(String, String, bool, i32)>,
 }
 
 async fn find(state: &AppState, secret: &str) -> AppResult<case::Case> {
@@ -77,6 +80,9 @@ async fn page(
             body: service::open_message(&state.keys, &view.row.reference, &m)?,
         });
     }
+    let embargo = crate::coordination::service::embargo_view(state, &policy, &view)
+        .await?
+        .map(|e| (e.local, e.time_left, e.reporter_agreed, e.row.version));
     let chrome = Chrome::new(format!("{} · {}", view.row.reference, prog.name), csrf);
     Ok(TrackPage {
         chrome,
@@ -117,6 +123,7 @@ async fn page(
                 )
             })
             .collect(),
+        embargo,
     })
 }
 
@@ -376,5 +383,26 @@ pub async fn post_track_disclosure(
     let result = service::propose_disclosure(&state, &view, &f.date, &reporter(&ctx))
         .await
         .map(|_| ());
+    or_page(&state, &headers, &secret, "#disclosure", result).await
+}
+
+#[derive(Deserialize)]
+pub struct AgreeForm {
+    #[serde(default)]
+    version: String,
+}
+
+/// The reporter agrees to the embargo end the team proposed.
+pub async fn post_track_embargo_agree(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestCtx>,
+    headers: axum::http::HeaderMap,
+    Path(secret): Path<String>,
+    CsrfForm(f): CsrfForm<AgreeForm>,
+) -> AppResult<Response> {
+    let row = find(&state, &secret).await?;
+    let (view, _, _) = service::load(&state.store, &state.keys, row).await?;
+    let result =
+        crate::coordination::service::agree(&state, &view, &reporter(&ctx), &f.version).await;
     or_page(&state, &headers, &secret, "#disclosure", result).await
 }

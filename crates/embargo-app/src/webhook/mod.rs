@@ -13,6 +13,7 @@ pub const EVENTS: &[&str] = &[
     "case.state_changed",
     "message.received",
     "clock.due_soon",
+    "embargo.ending",
     "advisory.published",
     "advisory.withdrawn",
 ];

@@ -291,6 +291,10 @@ pub struct EmbargoPolicy {
     /// Faster handling under active exploitation.
     #[serde(default)]
     pub accelerate_if_exploited: bool,
+    /// The confidentiality terms a reviewer under NDA accepts before seeing a case (Embargo
+    /// records who accepted which text, and when). Without it, `coordination::DEFAULT_NDA`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nda: Option<String>,
     /// A sentence about embargo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
