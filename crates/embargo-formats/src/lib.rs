@@ -7,6 +7,7 @@ pub mod csaf;
 pub mod cve5;
 pub mod mail;
 pub mod markdown;
+pub mod nvd;
 pub mod osv;
 pub mod policy_html;
 pub mod policy_json;

@@ -4,6 +4,7 @@ mod atom;
 mod cve5;
 mod exports;
 mod mail;
+mod nvd;
 mod osv;
 mod policy;
 mod schema;
