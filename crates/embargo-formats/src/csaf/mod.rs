@@ -6,24 +6,45 @@
 //! §3.1.11.2); a withdrawn advisory stays `final` with a "Withdrawn: …" revision and a
 //! general note (CSAF 2.0 has no withdrawn status). CVSS 4.0 vectors have no slot in CSAF 2.0
 //! and go into a vulnerability note. Only consented credits become acknowledgments.
+//!
+//! Submodules: [`validate`] runs the §6.1 mandatory tests over any CSAF document, [`vex`]
+//! exports a `csaf_vex` document (§4.5) from an advisory and product status statements, and
+//! [`ingest`] reads third-party CSAF documents into OSV records for the feed.
+
+pub mod validate;
+pub mod vex;
 
 use embargo_domain::advisory::{Advisory, RangeEvent, Status};
 use serde_json::{Value, json};
 
 use crate::publisher::Publisher;
 
-fn ts(t: jiff::Timestamp) -> String {
+pub(crate) fn ts(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
 /// A few CWE names (the CSAF `cwe` object needs one); others are named by their id.
 fn cwe_name(id: &str) -> String {
-    match id {
+    known_cwe_name(id).unwrap_or(id).to_owned()
+}
+
+/// The name of a CWE from the small table Embargo carries (CWE list 4.x), used by the export
+/// and by the §6.1.11 test; `None` for ids outside the table.
+pub(crate) fn known_cwe_name(id: &str) -> Option<&'static str> {
+    Some(match id {
         "CWE-20" => "Improper Input Validation",
-        "CWE-22" => "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')",
-        "CWE-78" => "Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')",
-        "CWE-79" => "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')",
-        "CWE-89" => "Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')",
+        "CWE-22" => {
+            "Improper Limitation of a Pathname to a Restricted Directory ('Path Traversal')"
+        }
+        "CWE-78" => {
+            "Improper Neutralization of Special Elements used in an OS Command ('OS Command Injection')"
+        }
+        "CWE-79" => {
+            "Improper Neutralization of Input During Web Page Generation ('Cross-site Scripting')"
+        }
+        "CWE-89" => {
+            "Improper Neutralization of Special Elements used in an SQL Command ('SQL Injection')"
+        }
         "CWE-125" => "Out-of-bounds Read",
         "CWE-287" => "Improper Authentication",
         "CWE-352" => "Cross-Site Request Forgery (CSRF)",
@@ -33,9 +54,14 @@ fn cwe_name(id: &str) -> String {
         "CWE-787" => "Out-of-bounds Write",
         "CWE-862" => "Missing Authorization",
         "CWE-918" => "Server-Side Request Forgery (SSRF)",
-        other => other,
-    }
-    .to_owned()
+        "CWE-611" => "Improper Restriction of XML External Entity Reference",
+        "CWE-863" => "Incorrect Authorization",
+        "CWE-200" => "Exposure of Sensitive Information to an Unauthorized Actor",
+        "CWE-400" => "Uncontrolled Resource Consumption",
+        "CWE-476" => "NULL Pointer Dereference",
+        "CWE-94" => "Improper Control of Generation of Code ('Code Injection')",
+        _ => return None,
+    })
 }
 
 fn cvss3(c: &embargo_domain::cvss::Cvss) -> Value {
@@ -48,8 +74,9 @@ fn cvss3(c: &embargo_domain::cvss::Cvss) -> Value {
     json!({ "version": c.version.as_str(), "vectorString": c.vector, "baseScore": c.base_score, "baseSeverity": sev })
 }
 
-/// The CSAF document of an advisory.
-pub fn render(a: &Advisory, p: &Publisher, now: jiff::Timestamp) -> Value {
+/// The `document` object of an advisory's CSAF documents (§3.2.1), shared by the security
+/// advisory and the VEX export ([`vex`]), which changes the category and the references.
+pub(crate) fn document(a: &Advisory, p: &Publisher, now: jiff::Timestamp) -> Value {
     let draft = a.status == Status::Draft || a.revisions.is_empty();
     let revisions: Vec<Value> = if a.revisions.is_empty() {
         vec![json!({ "number": "0", "date": ts(a.modified), "summary": "Draft" })]
@@ -115,6 +142,12 @@ pub fn render(a: &Advisory, p: &Publisher, now: jiff::Timestamp) -> Value {
     if !acks.is_empty() {
         document["acknowledgments"] = json!(acks);
     }
+    document
+}
+
+/// The CSAF document of an advisory.
+pub fn render(a: &Advisory, p: &Publisher, now: jiff::Timestamp) -> Value {
+    let document = document(a, p, now);
 
     // Product tree: vendor → product → version ranges (affected) and versions (fixed).
     let mut next = 0;

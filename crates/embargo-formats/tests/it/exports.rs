@@ -9,11 +9,11 @@ use embargo_formats::{csaf, cve5, osv};
 
 use crate::schema::assert_valid;
 
-fn t(s: &str) -> jiff::Timestamp {
+pub(crate) fn t(s: &str) -> jiff::Timestamp {
     s.parse().unwrap()
 }
 
-fn publisher() -> Publisher {
+pub(crate) fn publisher() -> Publisher {
     Publisher {
         name: "Spartan Conseil".into(),
         base_url: "https://security.example.org".into(),
@@ -24,7 +24,7 @@ fn publisher() -> Publisher {
     }
 }
 
-fn sample() -> Advisory {
+pub(crate) fn sample() -> Advisory {
     let mut a = Advisory::draft(
         IdFormat::new("OBS-SA", 4).unwrap().make(2026, 3),
         "Path traversal in export".into(),

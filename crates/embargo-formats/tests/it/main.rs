@@ -1,6 +1,7 @@
 //! Integration tests of embargo-formats (one binary, one module per format).
 
 mod atom;
+mod csaf;
 mod cve5;
 mod exports;
 mod mail;
