@@ -319,6 +319,40 @@ fn matrix(
             LINK_HOLDER,
         ),
         (
+            "POST",
+            "/track/{secret}/embargo/agree",
+            "/track/{secret}/embargo/agree".into(),
+            LINK_HOLDER,
+        ),
+        // Participants' and acknowledgement links: only with a real secret (404 for all here;
+        // the real ones, NDA gate and revocation are walked in coordination.rs).
+        (
+            "GET",
+            "/participate/{psecret}",
+            "/participate/not-a-real-secret".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/participate/{psecret}/nda",
+            "/participate/not-a-real-secret/nda".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/participate/{psecret}/status",
+            "/participate/not-a-real-secret/status".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/participate/{psecret}/messages",
+            "/participate/not-a-real-secret/messages".into(),
+            &[],
+        ),
+        ("GET", "/ack/{asecret}", "/ack/not-a-real-secret".into(), &[]),
+        ("POST", "/ack/{asecret}", "/ack/not-a-real-secret".into(), &[]),
+        (
             "GET",
             "/api/v1/programs/{slug}/cases",
             "/api/v1/programs/obserae/cases".into(),
@@ -377,6 +411,44 @@ fn matrix(
             format!("/cases/{case}/advisories"),
             CASE_TRIAGERS,
         ),
+        // Coordination: the program's developers and up read and write to participants;
+        // triagers set the embargo and invite or revoke.
+        (
+            "GET",
+            "/cases/{reference}/coordination",
+            format!("/cases/{case}/coordination"),
+            ADVISORY_EDITORS,
+        ),
+        (
+            "POST",
+            "/cases/{reference}/coordination/messages",
+            format!("/cases/{case}/coordination/messages"),
+            ADVISORY_EDITORS,
+        ),
+        (
+            "POST",
+            "/cases/{reference}/embargo",
+            format!("/cases/{case}/embargo"),
+            CASE_TRIAGERS,
+        ),
+        (
+            "POST",
+            "/cases/{reference}/exploited",
+            format!("/cases/{case}/exploited"),
+            CASE_TRIAGERS,
+        ),
+        (
+            "POST",
+            "/cases/{reference}/participants",
+            format!("/cases/{case}/participants"),
+            CASE_TRIAGERS,
+        ),
+        (
+            "POST",
+            "/cases/{reference}/participants/{id}/revoke",
+            format!("/cases/{case}/participants/999999/revoke"),
+            &[],
+        ), // no such participant: 404 for all (revocation is tested in coordination.rs)
         ("GET", "/team/advisories", "/team/advisories".into(), TEAM),
         (
             "GET",

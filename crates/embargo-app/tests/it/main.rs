@@ -4,6 +4,7 @@
 
 mod access;
 mod auth;
+mod coordination;
 mod dashboard;
 mod hardening;
 mod harness;
