@@ -9,6 +9,7 @@ pub mod audit;
 pub mod case;
 pub mod coordination;
 pub mod entity;
+pub mod feed;
 pub mod job;
 pub mod migrate;
 pub mod outbox;

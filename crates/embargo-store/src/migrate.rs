@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "coordination",
         include_str!("migrations/0008_coordination.sql"),
     ),
+    (9, "feed", include_str!("migrations/0009_feed.sql")),
 ];
 
 /// The newest schema version this build knows.

@@ -4,6 +4,7 @@
 mod advisories;
 mod audit;
 mod cases;
+mod feed;
 mod jobs;
 mod programs;
 mod stats;

@@ -1,0 +1,25 @@
+//! Embargo's vulnerability feed: ingest OSV (JSON, YAML, directories, osv.dev `all.zip`) and,
+//! as their converters land in `embargo-formats`, NVD / CVE 5 / CSAF; merge records by alias
+//! with provenance; answer "which advisories affect this purl and version". Usable from the CLI
+//! without the server; the server calls the same functions.
+//!
+//! * [`ingest`] — streaming, incremental ingest into `embargo_store::feed`;
+//! * [`merge`] — the alias graph and the merged view (rule in `docs/FEED.md`);
+//! * [`query`] — by id or alias, by purl or package, and the OSV API shapes;
+//! * [`package`] — the package keys records are indexed under;
+//! * [`record`], [`reader`], [`convert`] — documents, inputs and non-OSV formats.
+
+pub mod convert;
+pub mod ingest;
+pub mod merge;
+pub mod package;
+pub mod query;
+pub mod reader;
+pub mod record;
+
+pub use ingest::{IngestError, IngestOptions, Summary, ingest};
+pub use merge::{AliasGraph, Merged};
+pub use query::{
+    ApiBatch, ApiBatchResponse, ApiQuery, ApiVulns, PackageAnswer, PackageQuery, QueryError,
+    api_query, api_querybatch, by_id, by_package,
+};
