@@ -206,8 +206,8 @@ async fn page(
             encrypted: p.contact.pgp_key.is_some(),
         })
         .collect();
-    let stated = coord::statuses(state, view.row.id).await?;
-    let products = coord::products(state, view.row.id, &stated).await?;
+    let stated = super::status::statuses(state, view.row.id).await?;
+    let products = super::status::products(state, view.row.id, &stated).await?;
     let matrix = people
         .iter()
         .filter(|p| p.role == ParticipantRole::Vendor)

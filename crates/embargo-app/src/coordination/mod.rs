@@ -7,3 +7,4 @@ pub mod html;
 pub mod participant;
 pub mod prenotify;
 pub mod service;
+pub mod status;

@@ -133,8 +133,8 @@ async fn page(
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
     }
-    let stated = coord::statuses(state, view.row.id).await?;
-    out.products = coord::products(state, view.row.id, &stated).await?;
+    let stated = super::status::statuses(state, view.row.id).await?;
+    out.products = super::status::products(state, view.row.id, &stated).await?;
     out.mine = stated
         .into_iter()
         .filter(|s| s.participant_id == p.row.id)
@@ -244,7 +244,7 @@ pub async fn post_participate_status(
     CsrfForm(f): CsrfForm<StatusForm>,
 ) -> AppResult<Response> {
     let (p, view, _) = cleared(&state, &secret).await?;
-    let r = coord::set_status(
+    let r = super::status::set_status(
         &state,
         &view,
         &p,
