@@ -4,7 +4,11 @@
 //! workarounds, solutions), and for a withdrawn advisory a REJECTED record.
 //!
 //! Section names below refer to the definitions of the bundled schema
-//! (`CVE_JSON_bundled_5.1.1.json`, `#/definitions/…`).
+//! (`CVE_JSON_bundled_5.1.1.json`, `#/definitions/…`). Reading CVE 5.0/5.1 records into OSV
+//! lives in [`ingest`].
+
+pub mod ingest;
+mod versions;
 
 use embargo_domain::advisory::{
     self as domain, Advisory, RangeEvent, RangeKind, ReferenceKind, Status,

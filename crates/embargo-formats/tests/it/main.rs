@@ -3,6 +3,7 @@
 mod atom;
 mod csaf;
 mod cve5;
+mod cve5_ingest;
 mod exports;
 mod mail;
 mod nvd;
