@@ -155,22 +155,30 @@ type Found = (MatchKind, Vec<OsvRange>, Vec<String>);
 
 /// Evaluates one `affected[]` entry for `version`: the verdict, the ranges that include the
 /// version, and the fixed version.
-fn evaluate_entry(
-    a: &Affected,
-    version: &str,
-) -> Result<Option<Found>, String> {
+fn evaluate_entry(a: &Affected, version: &str) -> Result<Option<Found>, String> {
     let eco = a
         .package
         .as_ref()
         .map(|p| p.ecosystem.as_str())
         .unwrap_or("");
+    let ecosystem = scheme_for_osv_ecosystem(eco);
     let verdict = a.affects(version).map_err(|e| e.to_string())?;
+    // `versions` is matched by exact text in the OSV evaluation; a purl carries the version
+    // normalised (pypi lower-cases it: `0.3.2.RC1` arrives as `0.3.2.rc1`), so a listed version
+    // equal in the ecosystem's own order counts as listed too.
+    let listed = || {
+        ecosystem.is_some_and(|s| {
+            a.versions
+                .iter()
+                .any(|l| s.compare(l, version) == Ok(std::cmp::Ordering::Equal))
+        })
+    };
     let kind = match verdict {
+        Verdict::Affected => MatchKind::Affected,
+        _ if listed() => MatchKind::Affected,
         Verdict::NotAffected => return Ok(None),
         Verdict::Unknown => MatchKind::Unknown,
-        Verdict::Affected => MatchKind::Affected,
     };
-    let ecosystem = scheme_for_osv_ecosystem(eco);
     let mut including: Vec<&OsvRange> = Vec::new();
     for r in &a.ranges {
         let Some(scheme) = range_scheme(domain_kind(r.kind), ecosystem) else {
