@@ -12,5 +12,6 @@ pub mod osv;
 pub mod policy_html;
 pub mod policy_json;
 pub mod publisher;
+pub mod sbom;
 pub mod security_md;
 pub mod security_txt;

@@ -9,4 +9,5 @@ mod mail;
 mod nvd;
 mod osv;
 mod policy;
+mod sbom;
 mod schema;
