@@ -350,8 +350,18 @@ fn matrix(
             "/participate/not-a-real-secret/messages".into(),
             &[],
         ),
-        ("GET", "/ack/{asecret}", "/ack/not-a-real-secret".into(), &[]),
-        ("POST", "/ack/{asecret}", "/ack/not-a-real-secret".into(), &[]),
+        (
+            "GET",
+            "/ack/{asecret}",
+            "/ack/not-a-real-secret".into(),
+            &[],
+        ),
+        (
+            "POST",
+            "/ack/{asecret}",
+            "/ack/not-a-real-secret".into(),
+            &[],
+        ),
         (
             "GET",
             "/api/v1/programs/{slug}/cases",

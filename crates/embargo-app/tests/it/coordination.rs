@@ -275,7 +275,10 @@ async fn scenario(app: TestApp) {
     assert_eq!(pre.len(), 1);
     assert_eq!(pre[0]["to"], "pat@distro.example");
     assert!(
-        pre[0]["text"].as_str().unwrap().contains("2027-01-15 14:00 Europe/Paris"),
+        pre[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("2027-01-15 14:00 Europe/Paris"),
         "the pre-notification names the end"
     );
     // Weeks have passed: the triager's session expired.
