@@ -1,5 +1,5 @@
-//! Embargo's vulnerability feed: ingest OSV (JSON, YAML, directories, osv.dev `all.zip`) and,
-//! as their converters land in `embargo-formats`, NVD / CVE 5 / CSAF; merge records by alias
+//! Embargo's vulnerability feed: ingest OSV (JSON, YAML, directories, osv.dev `all.zip`),
+//! NVD CVE API 2.0 pages, CVE JSON 5 records and CSAF 2.0 documents; merge records by alias
 //! with provenance; answer "which advisories affect this purl and version". Usable from the CLI
 //! without the server; the server calls the same functions.
 //!

@@ -11,6 +11,7 @@
 //! exports a `csaf_vex` document (§4.5) from an advisory and product status statements, and
 //! [`ingest`] reads third-party CSAF documents into OSV records for the feed.
 
+pub mod ingest;
 pub mod validate;
 pub mod vex;
 

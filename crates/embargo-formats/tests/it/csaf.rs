@@ -667,3 +667,190 @@ mod vex {
         ));
     }
 }
+
+mod ingest {
+    use embargo_formats::csaf::ingest::{CsafIngestError, from_json, to_osv};
+    use embargo_formats::csaf::{self, vex};
+    use embargo_formats::osv::{OsvEvent, RangeKind};
+    use serde_json::json;
+
+    use crate::exports::{publisher, sample, t};
+    use crate::schema::{assert_valid, json as fixture};
+
+    #[test]
+    fn official_examples_become_osv_records() {
+        let rhsa = to_osv(&fixture("csaf/examples/rhsa-2021_5217.json")).unwrap();
+        assert!(!rhsa.is_empty());
+        for v in &rhsa {
+            assert!(v.id.starts_with("CVE-"), "{}", v.id);
+            assert_valid("osv/schema.json", &serde_json::to_value(v).unwrap());
+            // Red Hat's products have no purl: they are kept, with their status.
+            let kept = &v.database_specific.as_ref().unwrap()["csaf"]["products"];
+            assert!(!kept.as_array().unwrap().is_empty(), "{}", v.id);
+            assert_eq!(
+                v.database_specific.as_ref().unwrap()["csaf"]["document"],
+                "RHSA-2021:5217"
+            );
+        }
+        for ex in ["bsi-2022-0001.json", "2022-evd-uc-01-a-001.json"] {
+            let text =
+                std::fs::read_to_string(crate::schema::fixture(&format!("csaf/examples/{ex}")))
+                    .unwrap();
+            for v in from_json(&text).unwrap() {
+                assert_valid("osv/schema.json", &serde_json::to_value(&v).unwrap());
+                assert!(v.summary.is_some() || v.details.is_some(), "{ex}: {}", v.id);
+            }
+        }
+        let bsi = to_osv(&fixture("csaf/examples/bsi-2022-0001.json")).unwrap();
+        assert_eq!(bsi[0].severity[0].kind, "CVSS_V3");
+    }
+
+    #[test]
+    fn embargo_csaf_export_reads_back_with_its_fixed_versions() {
+        let doc = csaf::render(&sample(), &publisher(), t("2026-03-01T09:00:00Z"));
+        let v = &to_osv(&doc).unwrap()[0];
+        assert_valid("osv/schema.json", &serde_json::to_value(v).unwrap());
+        assert_eq!(v.id, "CVE-2026-12345");
+        assert_eq!(v.aliases, vec!["GHSA-4c7x-2m9v-8fqh"]);
+        // The export's vulnerability note is a description: the title is the summary.
+        assert_eq!(v.summary.as_deref(), Some("Path traversal in export"));
+        assert_eq!(
+            v.details.as_deref(),
+            Some("A crafted name escapes the export directory.")
+        );
+        assert_eq!(
+            v.severity[0].score,
+            "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N"
+        );
+        assert_eq!(v.affected.len(), 1);
+        let a = &v.affected[0];
+        let p = a.package.as_ref().unwrap();
+        assert_eq!(
+            (p.ecosystem.as_str(), p.name.as_str()),
+            ("crates.io", "obserae")
+        );
+        assert_eq!(p.purl.as_deref(), Some("pkg:cargo/obserae"));
+        assert_eq!(
+            a.ranges[0].events,
+            vec![
+                OsvEvent::Introduced("0".into()),
+                OsvEvent::Fixed("1.4.2".into()),
+                OsvEvent::Fixed("2.1.3".into())
+            ]
+        );
+        // The affected ranges have no purl in Embargo's export: kept, with their names.
+        let kept = v.database_specific.as_ref().unwrap()["csaf"]["products"].to_string();
+        assert!(kept.contains("obserae appliance >=7.0.0|<=7.4.1"), "{kept}");
+    }
+
+    #[test]
+    fn vex_statements_and_vers_ranges_become_packages() {
+        use vex::{ActionCategory, VexProduct, VexStatement, VexStatus};
+        let s = |p: &str, status, action: Option<ActionCategory>| VexStatement {
+            product: VexProduct::Purl(p.into()),
+            status,
+            justification: None,
+            statement: Some("x".into()),
+            action,
+            date: None,
+        };
+        let doc = vex::render(
+            &sample(),
+            &publisher(),
+            &[
+                s(
+                    "pkg:pypi/obserae-client@1.2.0",
+                    VexStatus::KnownAffected,
+                    Some(ActionCategory::VendorFix),
+                ),
+                s("pkg:pypi/obserae-client@1.3.0", VexStatus::Fixed, None),
+                s(
+                    "pkg:pypi/obserae-client@0.9.0",
+                    VexStatus::KnownNotAffected,
+                    None,
+                ),
+            ],
+            t("2026-03-01T09:00:00Z"),
+        )
+        .unwrap();
+        let v = &to_osv(&doc).unwrap()[0];
+        let a = &v.affected[0];
+        assert_eq!(a.package.as_ref().unwrap().ecosystem, "PyPI");
+        assert_eq!(a.versions, vec!["1.2.0"]);
+        assert_eq!(a.ranges[0].events[1], OsvEvent::Fixed("1.3.0".into()));
+        // Not affected is not affected: 0.9.0 appears nowhere in `affected`.
+        assert!(
+            !serde_json::to_string(&v.affected)
+                .unwrap()
+                .contains("0.9.0")
+        );
+
+        // A `vers:` range on a product_version_range branch.
+        let mut doc = doc;
+        doc["product_tree"]["branches"][0]["branches"].as_array_mut().unwrap().push(json!({
+            "category": "product_name", "name": "lib", "branches": [{
+                "category": "product_version_range", "name": "vers:semver/>=1.0.0|<1.4.2",
+                "product": { "product_id": "R1", "name": "lib 1.x", "product_identification_helper": { "purl": "pkg:cargo/lib" } }
+            }]
+        }));
+        doc["vulnerabilities"][0]["product_status"]["known_affected"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("R1"));
+        let v = &to_osv(&doc).unwrap()[0];
+        assert_valid("osv/schema.json", &serde_json::to_value(v).unwrap());
+        let lib = v
+            .affected
+            .iter()
+            .find(|a| a.package.as_ref().unwrap().name == "lib")
+            .unwrap();
+        assert_eq!(lib.ranges[0].kind, RangeKind::Semver);
+        assert_eq!(
+            lib.ranges[0].events,
+            vec![
+                OsvEvent::Introduced("1.0.0".into()),
+                OsvEvent::Fixed("1.4.2".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_document_and_the_path() {
+        let mut doc = csaf::render(&sample(), &publisher(), t("2026-03-01T09:00:00Z"));
+        doc["vulnerabilities"][0]["product_status"]["fixed"][1] = json!("NOPE");
+        let e = to_osv(&doc).unwrap_err();
+        assert!(
+            matches!(&e, CsafIngestError::Document { path, .. } if path == "/vulnerabilities/0/product_status/fixed/1"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("OBS-SA-2026-0003"), "{e}");
+        let mut doc = csaf::render(&sample(), &publisher(), t("2026-03-01T09:00:00Z"));
+        doc["document"]["tracking"]
+            .as_object_mut()
+            .unwrap()
+            .remove("current_release_date");
+        let e = to_osv(&doc).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("/document/tracking/current_release_date"),
+            "{e}"
+        );
+        let mut doc = csaf::render(&sample(), &publisher(), t("2026-03-01T09:00:00Z"));
+        doc["product_tree"]["branches"][0]["branches"][0]["branches"][2]["product"]["product_identification_helper"]
+            ["purl"] = json!("pkg:/x");
+        let e = to_osv(&doc).unwrap_err();
+        assert!(e.to_string().contains("/product_tree/branches/0/branches/0/branches/2/product/product_identification_helper/purl"), "{e}");
+        assert!(matches!(from_json("{"), Err(CsafIngestError::Json(_))));
+        // No vulnerability with an identifier: nothing to read, and no error.
+        let mut doc = csaf::render(&sample(), &publisher(), t("2026-03-01T09:00:00Z"));
+        doc["vulnerabilities"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("cve");
+        doc["vulnerabilities"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("ids");
+        assert!(to_osv(&doc).unwrap().is_empty());
+    }
+}

@@ -28,6 +28,7 @@ mod cvss;
 mod document;
 mod lang;
 mod product;
+pub(crate) use product::STATUS_LISTS;
 mod profile;
 mod status;
 #[cfg(test)]
@@ -172,7 +173,6 @@ pub(crate) struct FullProduct<'a> {
     pub(crate) path: String,
     pub(crate) value: &'a Value,
     /// The `(category, name)` of the branches leading to it (empty outside `branches`).
-    #[cfg_attr(not(test), expect(dead_code, reason = "read by csaf::ingest, next"))]
     pub(crate) branches: Vec<(&'a str, &'a str)>,
 }
 
