@@ -14,6 +14,7 @@ pub mod config;
 pub mod coordination;
 pub mod dashboard;
 pub mod error;
+pub mod feed;
 pub mod http;
 pub mod jobs;
 pub mod keys;
@@ -333,7 +334,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/tokens/{id}", delete(account::api::delete_token))
         .route("/api/v1/users", get(admin::api::list_users))
-        .route("/api/v1/programs", get(program::api::list_programs));
+        .route("/api/v1/programs", get(program::api::list_programs))
+        .route("/api/v1/feed/query", post(feed::post_query))
+        .route("/api/v1/feed/querybatch", post(feed::post_querybatch))
+        .route("/api/v1/feed/vulns/{id}", get(feed::get_vuln));
 
     let ops = Router::new()
         .route("/healthz", get(ops::get_healthz))

@@ -43,10 +43,10 @@ impl Modify for Bearer {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Embargo API", description = "Coordinated vulnerability disclosure. Authenticate with `Authorization: Bearer emb_…` (create a token on the Account page or with `embargo admin create-token`). Cookies are never accepted on /api/."),
-    paths(crate::account::api::get_me, crate::account::api::list_tokens, crate::account::api::create_token, crate::account::api::delete_token, crate::admin::api::list_users, crate::program::api::list_programs, crate::report::api::create_report, crate::case::api::list_cases, crate::case::api::get_case),
+    paths(crate::account::api::get_me, crate::account::api::list_tokens, crate::account::api::create_token, crate::account::api::delete_token, crate::admin::api::list_users, crate::program::api::list_programs, crate::report::api::create_report, crate::case::api::list_cases, crate::case::api::get_case, crate::feed::post_query, crate::feed::post_querybatch, crate::feed::get_vuln),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
-    tags((name = "account", description = "The caller's own account and tokens"), (name = "admin", description = "Administration"), (name = "programs", description = "Programs and their policies"), (name = "reports", description = "Vulnerability report intake"), (name = "cases", description = "Cases, for the team"))
+    tags((name = "account", description = "The caller's own account and tokens"), (name = "admin", description = "Administration"), (name = "programs", description = "Programs and their policies"), (name = "reports", description = "Vulnerability report intake"), (name = "cases", description = "Cases, for the team"), (name = "feed", description = "The vulnerability feed, in OSV API shapes"))
 )]
 pub struct ApiDoc;
 

@@ -551,6 +551,26 @@ fn matrix(
             &[Who::Developer, Who::Triager, Who::Admin, Who::OtherTriager],
         ),
         ("GET", "/api/v1/users", "/api/v1/users".into(), ADMINS),
+        // The feed answers any token holder (public records, private questions).
+        (
+            "POST",
+            "/api/v1/feed/query",
+            "/api/v1/feed/query".into(),
+            TEAM,
+        ),
+        (
+            "POST",
+            "/api/v1/feed/querybatch",
+            "/api/v1/feed/querybatch".into(),
+            TEAM,
+        ),
+        // The feed is empty here: 404 for all; records are served in feed.rs.
+        (
+            "GET",
+            "/api/v1/feed/vulns/{id}",
+            "/api/v1/feed/vulns/CVE-2026-0001".into(),
+            &[],
+        ),
     ]
 }
 

@@ -6,6 +6,7 @@ mod access;
 mod auth;
 mod coordination;
 mod dashboard;
+mod feed;
 mod hardening;
 mod harness;
 mod mail;
