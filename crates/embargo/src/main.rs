@@ -1,5 +1,5 @@
 //! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup,
-//! policy, program, cvss.
+//! policy, program, cvss, feed.
 
 mod cmd;
 
@@ -84,6 +84,11 @@ enum Command {
     Program {
         #[command(subcommand)]
         command: cmd::program::ProgramCommand,
+    },
+    /// The vulnerability feed: ingest OSV data, query by purl, show merged vulnerabilities.
+    Feed {
+        #[command(subcommand)]
+        command: cmd::feed::FeedCommand,
     },
 }
 
@@ -342,5 +347,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cvss(args) => cmd::cvss::run(args),
         Command::Program { command } => cmd::program::run(command).await,
         Command::IngestMail(args) => cmd::mail::run(args).await,
+        Command::Feed { command } => cmd::feed::run(command).await,
     }
 }

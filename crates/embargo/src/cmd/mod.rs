@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod cvss;
+pub mod feed;
 pub mod mail;
 pub mod policy;
 pub mod program;

@@ -1,0 +1,306 @@
+//! `embargo feed …`: ingest vulnerability data into the feed, query it by purl, show a merged
+//! vulnerability by id or alias. Same `--data-dir` / `--database-url` as the server.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use embargo_feed::query::{MatchKind, PackageQuery};
+use embargo_feed::{IngestOptions, Summary};
+use serde::Serialize;
+
+use crate::{DataArgs, init_logging, load_config};
+
+#[derive(clap::Subcommand)]
+pub enum FeedCommand {
+    /// Ingest OSV records (JSON or YAML files, directories, osv.dev `all.zip` archives).
+    /// Unchanged records are skipped, modified ones replaced, withdrawn ones kept as withdrawn.
+    /// Exit code 0: all read; 2: some records were rejected (listed); 1: an input could not
+    /// be read at all.
+    Ingest {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Files, directories or zip archives.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// File every record under this source instead of its id prefix (pysec, ghsa, go…).
+        #[arg(long)]
+        source: Option<String>,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch_size: usize,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Which records affect a package: `pkg:pypi/django@4.2.1` (with a version: the matching
+    /// range and the fixed version) or `pkg:pypi/django` (every record naming it).
+    Query {
+        #[command(flatten)]
+        data: DataArgs,
+        purl: String,
+        /// Include withdrawn records.
+        #[arg(long)]
+        include_withdrawn: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The merged vulnerability for an id or alias (CVE, GHSA, PYSEC, GO…), with every
+    /// source's record, the source of each field, and conflicts between sources.
+    Show {
+        #[command(flatten)]
+        data: DataArgs,
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Serialize)]
+struct IngestReport<'a> {
+    #[serde(flatten)]
+    summary: &'a Summary,
+    seconds: f64,
+    records_per_second: f64,
+}
+
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    // Only for a person watching: logs and pipes get the summary alone.
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} documents · {msg} · {per_sec} · ETA {eta}",
+    )
+    .ok()?;
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn print_summary(s: &Summary, seconds: f64, json: bool) -> anyhow::Result<()> {
+    let rate = if seconds > 0.0 {
+        s.read as f64 / seconds
+    } else {
+        0.0
+    };
+    if json {
+        let report = IngestReport {
+            summary: s,
+            seconds,
+            records_per_second: rate,
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    for r in &s.rejections {
+        eprintln!("rejected: {r}");
+    }
+    if s.rejected as usize > s.rejections.len() {
+        eprintln!(
+            "… and {} more rejected records",
+            s.rejected as usize - s.rejections.len()
+        );
+    }
+    for f in &s.failed_inputs {
+        eprintln!("error: {f}");
+    }
+    println!(
+        "Read {} records in {seconds:.1} s ({rate:.0} records/s): {} new, {} modified, {} unchanged, {} stale, {} rejected; {} withdrawn.",
+        s.read, s.new, s.modified, s.unchanged, s.stale, s.rejected, s.withdrawn
+    );
+    Ok(())
+}
+
+fn print_answer(purl: &str, a: &embargo_feed::PackageAnswer) {
+    let n = a.matches.len();
+    println!(
+        "{purl} ({}): {n} record{}",
+        a.package_key,
+        if n == 1 { "" } else { "s" }
+    );
+    for m in &a.matches {
+        let kind = match m.kind {
+            MatchKind::Affected => "affected",
+            MatchKind::Unknown => "unknown (GIT ranges only)",
+            MatchKind::Package => "names the package",
+        };
+        let fixed = if m.fixed.is_empty() {
+            "no fix known".to_owned()
+        } else {
+            format!("fixed in {}", m.fixed.join(", "))
+        };
+        let withdrawn = if m.withdrawn.is_some() {
+            " [withdrawn]"
+        } else {
+            ""
+        };
+        println!("{} [{}]{withdrawn}: {kind}, {fixed}", m.id, m.source);
+        if !m.aliases.is_empty() {
+            println!("  aliases: {}", m.aliases.join(", "));
+        }
+        if let Some(s) = &m.summary {
+            println!("  {s}");
+        }
+        for r in &m.ranges {
+            let events: Vec<String> = r
+                .events
+                .iter()
+                .map(|e| match e {
+                    embargo_formats::osv::OsvEvent::Introduced(v) => format!("introduced {v}"),
+                    embargo_formats::osv::OsvEvent::Fixed(v) => format!("fixed {v}"),
+                    embargo_formats::osv::OsvEvent::LastAffected(v) => {
+                        format!("last affected {v}")
+                    }
+                    embargo_formats::osv::OsvEvent::Limit(v) => format!("limit {v}"),
+                })
+                .collect();
+            println!("  range {:?}: {}", r.kind, events.join(", "));
+        }
+    }
+    for e in &a.errors {
+        eprintln!("not evaluated: {e}");
+    }
+}
+
+fn print_merged(m: &embargo_feed::Merged) {
+    println!("{}{}", m.id, if m.withdrawn { " [withdrawn]" } else { "" });
+    if !m.aliases.is_empty() {
+        println!("aliases: {}", m.aliases.join(", "));
+    }
+    if let Some(s) = &m.summary {
+        println!("summary ({} {}): {}", s.source, s.id, s.value);
+    }
+    println!("modified: {}", m.modified);
+    for s in &m.severity {
+        println!(
+            "severity ({} {}): {} {}",
+            s.source, s.id, s.value.kind, s.value.score
+        );
+    }
+    for a in &m.affected {
+        println!("package {} ({} {})", a.package_key, a.ecosystem, a.name);
+        for f in &a.fixed {
+            println!("  fixed per {} {}: {}", f.source, f.id, f.value.join(", "));
+        }
+    }
+    for r in &m.records {
+        println!(
+            "record {} [{}] modified {}{} from {} (sha256 {}, ingested {})",
+            r.id,
+            r.source,
+            r.modified,
+            if r.withdrawn.is_some() {
+                ", withdrawn"
+            } else {
+                ""
+            },
+            r.origin,
+            r.digest,
+            r.ingested_at
+        );
+    }
+    for c in &m.conflicts {
+        let values: Vec<String> = c
+            .values
+            .iter()
+            .map(|v| format!("{} says {}", v.id, v.value))
+            .collect();
+        println!(
+            "CONFLICT {}{}: {}",
+            c.field,
+            c.package
+                .as_deref()
+                .map(|p| format!(" of {p}"))
+                .unwrap_or_default(),
+            values.join("; ")
+        );
+    }
+}
+
+pub async fn run(command: FeedCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FeedCommand::Ingest {
+            data,
+            paths,
+            source,
+            batch_size,
+            json,
+        } => {
+            let config = load_config(&data, None, None)?;
+            let _log = init_logging(&config, "error", false);
+            let (store, _) = embargo_app::serve::open(&config).await?;
+            let opts = IngestOptions {
+                source,
+                batch_size: batch_size.max(1),
+            };
+            let bar = progress_bar();
+            let started = Instant::now();
+            let summary = embargo_feed::ingest(&store, &paths, &opts, now(), |p| {
+                if let Some(b) = &bar {
+                    b.set_length(p.total_documents);
+                    b.set_position(p.documents);
+                    b.set_message(format!("{} records", p.records));
+                }
+            })
+            .await?;
+            if let Some(b) = &bar {
+                b.finish_and_clear();
+            }
+            print_summary(&summary, started.elapsed().as_secs_f64(), json)?;
+            store.close().await;
+            Ok(if !summary.failed_inputs.is_empty() {
+                ExitCode::FAILURE
+            } else if summary.rejected > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        FeedCommand::Query {
+            data,
+            purl,
+            include_withdrawn,
+            json,
+        } => {
+            let config = load_config(&data, None, None)?;
+            let _log = init_logging(&config, "error", false);
+            let (store, _) = embargo_app::serve::open(&config).await?;
+            let mut q = PackageQuery::from_purl(&purl)?;
+            q.include_withdrawn = include_withdrawn;
+            let answer = embargo_feed::by_package(store.conn(), &q).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&answer)?);
+            } else {
+                print_answer(&purl, &answer);
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        FeedCommand::Show { data, id, json } => {
+            let config = load_config(&data, None, None)?;
+            let _log = init_logging(&config, "error", false);
+            let (store, _) = embargo_app::serve::open(&config).await?;
+            let merged = embargo_feed::by_id(store.conn(), &id).await?;
+            store.close().await;
+            let Some(m) = merged else {
+                eprintln!("error: no record or alias `{id}` in the feed");
+                return Ok(ExitCode::FAILURE);
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&m)?);
+            } else {
+                print_merged(&m);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn now() -> embargo_store::Ts {
+    use embargo_app::clock::Clock;
+    embargo_app::clock::SystemClock.now()
+}

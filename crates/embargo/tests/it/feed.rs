@@ -1,0 +1,85 @@
+//! `embargo feed ingest|query|show` as a user runs them: same data directory as the server,
+//! a summary at the end, `--json` for scripts, exit codes that say what happened.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
+}
+
+fn feed(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("EMBARGO_") {
+            c.env_remove(k);
+        }
+    }
+    let data = dir.join("data");
+    let out = c
+        .arg("feed")
+        .args(args)
+        .arg("--data-dir")
+        .arg(&data)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ingest_query_show() {
+    let dir = tempfile::tempdir().unwrap();
+    let pypa = fixtures("advisories/pypa/accesscontrol");
+    let (code, out, err) = feed(&["ingest", pypa.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("Read 1 records in"), "{out}");
+    assert!(out.contains("1 new, 0 modified, 0 unchanged"), "{out}");
+
+    let (code, out, _) = feed(&["ingest", "--json", pypa.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (j["read"].as_u64(), j["unchanged"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(j["records_per_second"].is_number());
+
+    let (code, out, err) = feed(&["query", "pkg:pypi/accesscontrol@4.1"], dir.path());
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("PYSEC-2021-335 [pysec]: affected, fixed in 4.3"),
+        "{out}"
+    );
+    let (_, out, _) = feed(
+        &["query", "--json", "pkg:pypi/accesscontrol@4.3"],
+        dir.path(),
+    );
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["matches"], serde_json::json!([]), "fixed in 4.3");
+
+    let (code, out, _) = feed(&["show", "CVE-2021-32807"], dir.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("record PYSEC-2021-335 [pysec]"), "{out}");
+    let (code, _, err) = feed(&["show", "CVE-1999-0001"], dir.path());
+    assert_eq!(code, 1);
+    assert!(err.contains("no record or alias `CVE-1999-0001`"), "{err}");
+
+    // A bad purl names the problem; a rejected record gives exit code 2 and its reason.
+    let (code, _, err) = feed(&["query", "pkg:pypi/a%zz"], dir.path());
+    assert_ne!(code, 0);
+    assert!(err.contains("a%zz"), "{err}");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, r#"{"id": "X-1", "modified": 7}"#).unwrap();
+    let (code, _, err) = feed(&["ingest", bad.to_str().unwrap()], dir.path());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("rejected:") && err.contains("X-1"), "{err}");
+    let (code, _, err) = feed(&["ingest", "/no/such/dir"], dir.path());
+    assert_eq!(code, 1, "{err}");
+}
