@@ -7,6 +7,7 @@
 //! * [`merge`] — the alias graph and the merged view (rule in `docs/FEED.md`);
 //! * [`query`] — by id or alias, by purl or package, and the OSV API shapes;
 //! * [`package`] — the package keys records are indexed under;
+//! * [`snapshot`] — signed, deterministic exports (full and delta) and their verification;
 //! * [`record`], [`reader`], [`convert`] — documents, inputs and non-OSV formats.
 
 pub mod convert;
@@ -16,6 +17,7 @@ pub mod package;
 pub mod query;
 pub mod reader;
 pub mod record;
+pub mod snapshot;
 
 pub use ingest::{IngestError, IngestOptions, Summary, ingest};
 pub use merge::{AliasGraph, Merged};

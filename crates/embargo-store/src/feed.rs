@@ -366,6 +366,31 @@ pub async fn alias_edges(db: &impl ConnectionTrait) -> Result<Vec<(String, Strin
         .collect()
 }
 
+/// Every record id (without bodies), for building the whole alias graph with
+/// [`alias_edges`]; and the newest `updated_at`, the feed's high-water mark.
+pub async fn record_ids(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<String>, Option<Ts>), StoreError> {
+    let backend = db.get_database_backend();
+    let rows = db
+        .query_all_raw(stmt(backend, "SELECT record_id FROM feed_records", []))
+        .await?;
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get("", "record_id"))
+        .collect::<Result<Vec<String>, _>>()?;
+    let newest = db
+        .query_one_raw(stmt(
+            backend,
+            "SELECT updated_at FROM feed_records ORDER BY updated_at DESC LIMIT 1",
+            [],
+        ))
+        .await?
+        .map(|r| ts_of(&r, "updated_at"))
+        .transpose()?;
+    Ok((ids, newest))
+}
+
 /// Per source: (records, withdrawn records, newest `modified`).
 pub async fn source_stats(
     db: &impl ConnectionTrait,
