@@ -83,3 +83,77 @@ fn ingest_query_show() {
     let (code, _, err) = feed(&["ingest", "/no/such/dir"], dir.path());
     assert_eq!(code, 1, "{err}");
 }
+
+#[test]
+fn export_and_verify_a_signed_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let pypa = fixtures("advisories/pypa");
+    assert_eq!(feed(&["ingest", pypa.to_str().unwrap()], dir.path()).0, 0);
+    let snap = dir.path().join("snap");
+    let (code, out, err) = feed(&["export", snap.to_str().unwrap()], dir.path());
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("Full snapshot in"), "{out}");
+    // The public key a user would publish, kept apart from the snapshot.
+    let key = dir.path().join("embargo.pub");
+    std::fs::copy(snap.join("minisign.pub"), &key).unwrap();
+    let verify = |d: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_embargo"))
+            .args(["feed", "verify"])
+            .arg(d)
+            .arg("--key")
+            .arg(&key)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = verify(&snap);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verifies: Full snapshot"), "{out}");
+
+    // Nothing changed: the delta writes nothing and names its base.
+    let delta = dir.path().join("delta");
+    let (code, out, err) = feed(
+        &[
+            "export",
+            "--json",
+            "--since",
+            snap.to_str().unwrap(),
+            delta.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["manifest"]["kind"], "delta");
+    assert_eq!(j["manifest"]["counts"]["written"], 0);
+    assert!(j["manifest"]["base"]["manifest_sha256"].is_string());
+    assert_eq!(verify(&delta).0, 0);
+
+    // One byte changed: refused, naming the file.
+    let lines = snap.join("vulns.jsonl");
+    let mut bytes = std::fs::read(&lines).unwrap();
+    bytes[3] ^= 1;
+    std::fs::write(&lines, bytes).unwrap();
+    let (code, _, err) = verify(&snap);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("vulns.jsonl does not match the manifest"),
+        "{err}"
+    );
+    // And a tampered base is refused before any delta is written.
+    let (code, _, err) = feed(
+        &[
+            "export",
+            "--since",
+            snap.to_str().unwrap(),
+            dir.path().join("d2").to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("base snapshot"), "{err}");
+}
