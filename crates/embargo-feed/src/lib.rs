@@ -8,6 +8,7 @@
 //! * [`query`] — by id or alias, by purl or package, and the OSV API shapes;
 //! * [`package`] — the package keys records are indexed under;
 //! * [`snapshot`] — signed, deterministic exports (full and delta) and their verification;
+//! * [`scan`] — an SBOM's components against the feed, with the SBOM's VEX applied;
 //! * [`record`], [`reader`], [`convert`] — documents, inputs and non-OSV formats.
 
 pub mod convert;
@@ -17,6 +18,7 @@ pub mod package;
 pub mod query;
 pub mod reader;
 pub mod record;
+pub mod scan;
 pub mod snapshot;
 
 pub use ingest::{IngestError, IngestOptions, Summary, ingest};
@@ -25,3 +27,4 @@ pub use query::{
     ApiBatch, ApiBatchResponse, ApiQuery, ApiVulns, PackageAnswer, PackageQuery, QueryError,
     api_query, api_querybatch, by_id, by_package,
 };
+pub use scan::{Finding, ScanReport, scan};

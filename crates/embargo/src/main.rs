@@ -1,5 +1,5 @@
 //! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup,
-//! policy, program, cvss, feed.
+//! policy, program, cvss, feed, sbom.
 
 mod cmd;
 
@@ -89,6 +89,11 @@ enum Command {
     Feed {
         #[command(subcommand)]
         command: cmd::feed::FeedCommand,
+    },
+    /// SBOMs: scan a CycloneDX or SPDX document against the feed, applying its VEX.
+    Sbom {
+        #[command(subcommand)]
+        command: cmd::sbom::SbomCommand,
     },
 }
 
@@ -348,5 +353,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Program { command } => cmd::program::run(command).await,
         Command::IngestMail(args) => cmd::mail::run(args).await,
         Command::Feed { command } => cmd::feed::run(command).await,
+        Command::Sbom { command } => cmd::sbom::run(command).await,
     }
 }

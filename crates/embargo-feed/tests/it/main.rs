@@ -7,6 +7,7 @@ mod fixtures;
 mod formats;
 mod ingest;
 mod query;
+mod scan;
 mod snapshot;
 
 use std::path::{Path, PathBuf};

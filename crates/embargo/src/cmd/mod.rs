@@ -6,3 +6,4 @@ pub mod feed;
 pub mod mail;
 pub mod policy;
 pub mod program;
+pub mod sbom;
