@@ -194,11 +194,24 @@ async fn write_batch(
         return Ok(());
     }
     let txn = store.begin().await?;
+    write_batch_in(&txn, batch, summary, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Writes one batch in the caller's transaction: unchanged records skipped, older ones
+/// counted stale, the rest upserted. Keys must be unique within the batch.
+pub(crate) async fn write_batch_in(
+    txn: &impl sea_orm::ConnectionTrait,
+    batch: &mut Vec<NewRecord>,
+    summary: &mut Summary,
+    now: Ts,
+) -> Result<(), IngestError> {
     let keys: Vec<(&str, &str)> = batch
         .iter()
         .map(|r| (r.source.as_str(), r.record_id.as_str()))
         .collect();
-    let existing = feed::existing(&txn, &keys).await?;
+    let existing = feed::existing(txn, &keys).await?;
     let mut write = Vec::with_capacity(batch.len());
     for r in batch.drain(..) {
         match existing.get(&(r.source.clone(), r.record_id.clone())) {
@@ -217,8 +230,7 @@ async fn write_batch(
             }
         }
     }
-    feed::upsert(&txn, &write, now).await?;
-    txn.commit().await.map_err(StoreError::from)?;
+    feed::upsert(txn, &write, now).await?;
     Ok(())
 }
 

@@ -8,11 +8,13 @@
 //! * [`query`] — by id or alias, by purl or package, and the OSV API shapes;
 //! * [`package`] — the package keys records are indexed under;
 //! * [`snapshot`] — signed, deterministic exports (full and delta) and their verification;
+//! * [`kit`] — the Offline Update Kit: a snapshot in a signed `tar.zst`, verified and imported;
 //! * [`scan`] — an SBOM's components against the feed, with the SBOM's VEX applied;
 //! * [`record`], [`reader`], [`convert`] — documents, inputs and non-OSV formats.
 
 pub mod convert;
 pub mod ingest;
+pub mod kit;
 pub mod merge;
 pub mod package;
 pub mod query;

@@ -4,6 +4,8 @@
 //! * `vulns.jsonl` — one merged vulnerability ([`Merged`]) per line, in the order of the alias
 //!   group's key (its CVE id when it has one, else its smallest id); in a delta, only the
 //!   groups that are new or changed since the base;
+//! * `records.jsonl` — the source records of those groups, one per line:
+//!   `{"source", "origin", "record": OSV}` — what `embargo kit import` writes into a feed;
 //! * `index.tsv` — `key<TAB>sha256 of the line` for every group of the feed (full and delta),
 //!   so that the next delta can be computed from this snapshot alone;
 //! * `removed.txt` — in a delta, the keys of the base that are gone;
@@ -38,6 +40,7 @@ pub const SIGNATURE: &str = "manifest.json.minisig";
 /// trusts (`--key`), never this file.
 pub const PUBLIC_KEY: &str = "minisign.pub";
 const VULNS: &str = "vulns.jsonl";
+pub const RECORDS: &str = "records.jsonl";
 const INDEX: &str = "index.tsv";
 const REMOVED: &str = "removed.txt";
 /// Alias groups fetched and merged per database round trip.
@@ -324,6 +327,8 @@ pub async fn export(
     let vulns_path = dir.join(VULNS);
     let index_path = dir.join(INDEX);
     let mut vulns = create(&vulns_path)?;
+    let records_path = dir.join(RECORDS);
+    let mut record_lines = create(&records_path)?;
     let mut index = create(&index_path)?;
     let mut zips: BTreeMap<String, zip::ZipWriter<std::fs::File>> = BTreeMap::new();
     let mut zip_names: HashMap<String, HashSet<String>> = HashMap::new();
@@ -398,6 +403,20 @@ pub async fn export(
             writeln!(vulns, "{line}").map_err(io(&vulns_path))?;
             counts.written += 1;
             for (r, ecos) in records.iter().zip(ecosystems) {
+                // The body is canonical OSV JSON already: embedded as is.
+                let quoted = |v: &str| {
+                    serde_json::to_string(v).map_err(|e| SnapshotError::Io {
+                        path: RECORDS.to_owned(),
+                        source: e.into(),
+                    })
+                };
+                let (source, origin) = (quoted(&r.source)?, quoted(&r.origin)?);
+                writeln!(
+                    record_lines,
+                    "{{\"source\":{source},\"origin\":{origin},\"record\":{}}}",
+                    r.body
+                )
+                .map_err(io(&records_path))?;
                 for eco in ecos {
                     let names = zip_names.entry(eco.clone()).or_default();
                     let mut name = format!("{}.json", r.record_id);
@@ -434,6 +453,7 @@ pub async fn export(
 
     let mut files = vec![
         vulns.finish(VULNS).map_err(io(&vulns_path))?,
+        record_lines.finish(RECORDS).map_err(io(&records_path))?,
         index.finish(INDEX).map_err(io(&index_path))?,
     ];
     if let Some(b) = &base {

@@ -440,3 +440,56 @@ mod tests {
         assert_eq!(list(3, 4), "$4,$5,$6");
     }
 }
+
+/// An imported Offline Update Kit (`feed_installs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Install {
+    pub manifest_sha256: String,
+    pub kind: String,
+    pub high_water: Option<String>,
+    pub kit_built_at: String,
+    pub kit_sha256: String,
+    pub installed_at: Ts,
+}
+
+/// The installed snapshot: the last kit imported, if any.
+pub async fn installed(db: &impl ConnectionTrait) -> Result<Option<Install>, StoreError> {
+    let row = db
+        .query_one_raw(stmt(
+            db.get_database_backend(),
+            "SELECT manifest_sha256, kind, high_water, kit_built_at, kit_sha256, installed_at \
+             FROM feed_installs ORDER BY id DESC LIMIT 1",
+            [],
+        ))
+        .await?;
+    row.map(|r| {
+        Ok(Install {
+            manifest_sha256: r.try_get("", "manifest_sha256")?,
+            kind: r.try_get("", "kind")?,
+            high_water: r.try_get("", "high_water")?,
+            kit_built_at: r.try_get("", "kit_built_at")?,
+            kit_sha256: r.try_get("", "kit_sha256")?,
+            installed_at: ts_of(&r, "installed_at")?,
+        })
+    })
+    .transpose()
+}
+
+/// Records an import, in the caller's transaction (with the records it wrote).
+pub async fn record_install(db: &impl ConnectionTrait, i: &Install) -> Result<(), StoreError> {
+    db.execute_raw(stmt(
+        db.get_database_backend(),
+        "INSERT INTO feed_installs (manifest_sha256, kind, high_water, kit_built_at, kit_sha256, installed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        [
+            i.manifest_sha256.clone().into(),
+            i.kind.clone().into(),
+            i.high_water.clone().into(),
+            i.kit_built_at.clone().into(),
+            i.kit_sha256.clone().into(),
+            i.installed_at.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}

@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0008_coordination.sql"),
     ),
     (9, "feed", include_str!("migrations/0009_feed.sql")),
+    (
+        10,
+        "feed_installs",
+        include_str!("migrations/0010_feed_installs.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.

@@ -6,6 +6,7 @@
 mod fixtures;
 mod formats;
 mod ingest;
+mod kit;
 mod query;
 mod scan;
 mod snapshot;
