@@ -1,5 +1,5 @@
 //! `embargo`: the one binary. Subcommands: serve, migrate, admin, config, audit, backup,
-//! policy, program, cvss, feed, sbom.
+//! policy, program, cvss, feed, kit, sbom.
 
 mod cmd;
 
@@ -85,10 +85,16 @@ enum Command {
         #[command(subcommand)]
         command: cmd::program::ProgramCommand,
     },
-    /// The vulnerability feed: ingest OSV data, query by purl, show merged vulnerabilities.
+    /// The vulnerability feed: ingest, query by purl, show merged vulnerabilities, export and
+    /// verify signed snapshots.
     Feed {
         #[command(subcommand)]
         command: cmd::feed::FeedCommand,
+    },
+    /// The Offline Update Kit: build a signed kit from a feed snapshot, verify it, import it.
+    Kit {
+        #[command(subcommand)]
+        command: cmd::kit::KitCommand,
     },
     /// SBOMs: scan a CycloneDX or SPDX document against the feed, applying its VEX.
     Sbom {
@@ -354,5 +360,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::IngestMail(args) => cmd::mail::run(args).await,
         Command::Feed { command } => cmd::feed::run(command).await,
         Command::Sbom { command } => cmd::sbom::run(command).await,
+        Command::Kit { command } => cmd::kit::run(command).await,
     }
 }

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod cvss;
 pub mod feed;
+pub mod kit;
 pub mod mail;
 pub mod policy;
 pub mod program;

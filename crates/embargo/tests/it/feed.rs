@@ -10,27 +10,31 @@ fn fixtures(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn feed(args: &[&str], dir: &Path) -> (i32, String, String) {
+/// Runs `embargo ARGS…`, with `--data-dir DIR/data` when `data` is given.
+fn cli(args: &[&str], data: Option<&Path>) -> (i32, String, String) {
     let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
     for (k, _) in std::env::vars() {
         if k.starts_with("EMBARGO_") {
             c.env_remove(k);
         }
     }
-    let data = dir.join("data");
-    let out = c
-        .arg("feed")
-        .args(args)
-        .arg("--data-dir")
-        .arg(&data)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    c.args(args);
+    if let Some(dir) = data {
+        c.arg("--data-dir").arg(dir.join("data")).current_dir(dir);
+    }
+    let out = c.output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+fn feed(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let all: Vec<&str> = std::iter::once("feed")
+        .chain(args.iter().copied())
+        .collect();
+    cli(&all, Some(dir))
 }
 
 #[test]
@@ -97,17 +101,15 @@ fn export_and_verify_a_signed_snapshot() {
     let key = dir.path().join("embargo.pub");
     std::fs::copy(snap.join("minisign.pub"), &key).unwrap();
     let verify = |d: &Path| {
-        let out = Command::new(env!("CARGO_BIN_EXE_embargo"))
-            .args(["feed", "verify"])
-            .arg(d)
-            .arg("--key")
-            .arg(&key)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
+        cli(
+            &[
+                "feed",
+                "verify",
+                d.to_str().unwrap(),
+                "--key",
+                key.to_str().unwrap(),
+            ],
+            None,
         )
     };
     let (code, out, err) = verify(&snap);
@@ -156,4 +158,84 @@ fn export_and_verify_a_signed_snapshot() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("base snapshot"), "{err}");
+}
+
+#[test]
+fn kit_build_verify_import_into_another_instance() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = |p: &Path| p.to_str().unwrap().to_owned();
+    let pypa = fixtures("advisories/pypa");
+    assert_eq!(feed(&["ingest", &s(&pypa)], dir.path()).0, 0);
+    let snap = dir.path().join("snap");
+    assert_eq!(feed(&["export", &s(&snap)], dir.path()).0, 0);
+    let kit = dir.path().join("feed.tar.zst");
+    let (code, out, err) = cli(
+        &["kit", "build", &s(&snap), "--out", &s(&kit)],
+        Some(dir.path()),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("Built ") && out.contains("Full snapshot"),
+        "{out}"
+    );
+    let key = dir.path().join("embargo.pub");
+    std::fs::copy(snap.join("minisign.pub"), &key).unwrap();
+
+    let (code, out, err) = cli(&["kit", "verify", &s(&kit), "--key", &s(&key)], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("verifies: Full snapshot"), "{out}");
+
+    // The air-gapped instance: its own data directory, only the kit and the public key.
+    let offline = tempfile::tempdir().unwrap();
+    let import = || {
+        cli(
+            &["kit", "import", "--json", &s(&kit), "--key", &s(&key)],
+            Some(offline.path()),
+        )
+    };
+    let (code, out, err) = import();
+    assert_eq!(code, 0, "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["kind"], "full");
+    assert!(j["summary"]["new"].as_u64().unwrap() > 0);
+    let (code, out, _) = feed(&["query", "pkg:pypi/accesscontrol@4.1"], offline.path());
+    assert_eq!(code, 0);
+    assert!(out.contains("PYSEC-2021-335"), "{out}");
+    let (_, out, _) = import();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["already_installed"],
+        true
+    );
+
+    // Another key: refused, nothing changed; an expired kit too.
+    let other = tempfile::tempdir().unwrap();
+    assert_eq!(feed(&["ingest", &s(&pypa)], other.path()).0, 0);
+    let osnap = other.path().join("snap");
+    assert_eq!(feed(&["export", &s(&osnap)], other.path()).0, 0);
+    let okey = osnap.join("minisign.pub");
+    let (code, _, err) = cli(&["kit", "verify", &s(&kit), "--key", &s(&okey)], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("signature does not verify"), "{err}");
+    let (code, _, err) = cli(
+        &["kit", "import", &s(&kit), "--key", &s(&okey)],
+        Some(offline.path()),
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("nothing was changed"), "{err}");
+    // Kits carry their build time to the second: one second later, a 0-day limit is past.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (code, _, err) = cli(
+        &[
+            "kit",
+            "verify",
+            &s(&kit),
+            "--key",
+            &s(&key),
+            "--max-age-days",
+            "0",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("older than the maximum age"), "{err}");
 }
