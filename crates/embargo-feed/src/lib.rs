@@ -8,6 +8,7 @@
 //! * [`query`] — by id or alias, by purl or package, and the OSV API shapes;
 //! * [`package`] — the package keys records are indexed under;
 //! * [`snapshot`] — signed, deterministic exports (full and delta) and their verification;
+//! * [`known`] — "already known?": feed records a new report may duplicate, with reasons;
 //! * [`kit`] — the Offline Update Kit: a snapshot in a signed `tar.zst`, verified and imported;
 //! * [`scan`] — an SBOM's components against the feed, with the SBOM's VEX applied;
 //! * [`record`], [`reader`], [`convert`] — documents, inputs and non-OSV formats.
@@ -15,6 +16,7 @@
 pub mod convert;
 pub mod ingest;
 pub mod kit;
+pub mod known;
 pub mod merge;
 pub mod package;
 pub mod query;

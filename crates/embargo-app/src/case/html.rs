@@ -320,6 +320,8 @@ struct CasePage {
     cve: embargo_domain::cve::CveEligibility,
     /// Possible duplicates: (reference, title, state, why).
     similar: Vec<(String, String, String, String)>,
+    /// Feed records the report may duplicate: (id, summary, why).
+    known: Vec<(String, String, String)>,
     /// The calculator: (metric, name, [(value, label, chosen)]).
     calculator: Vec<CalculatorRow>,
     /// Canned responses to preview: (id, name).
@@ -350,6 +352,43 @@ async fn case_for(
         .ok_or(AppError::NotFound)?;
     let (view, prog, policy) = service::load(&state.store, &state.keys, row).await?;
     Ok((view, prog, policy, role))
+}
+
+/// Public feed records the report may describe ("already known?"): see
+/// `embargo_feed::known`.
+async fn known_in_feed(
+    state: &AppState,
+    view: &service::CaseView,
+    policy: &embargo_domain::policy::Policy,
+) -> AppResult<Vec<(String, String, String)>> {
+    let mut text = view.title.clone();
+    for f in view.report.fields.values() {
+        text.push('\n');
+        text.push_str(f);
+    }
+    let report = embargo_feed::known::Report {
+        text: &text,
+        version: view
+            .report
+            .fields
+            .get("affected-version")
+            .map(String::as_str),
+        packages: &policy.program.packages,
+    };
+    let found = embargo_feed::known::candidates(state.store.conn(), &report)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(found
+        .into_iter()
+        .map(|c| {
+            let id = if c.withdrawn {
+                format!("{} (withdrawn)", c.id)
+            } else {
+                c.id
+            };
+            (id, c.summary.unwrap_or_default(), c.reasons.join("; "))
+        })
+        .collect())
 }
 
 /// Other cases of the program that may be the same issue: the same CVE/GHSA identifiers, the
@@ -540,6 +579,7 @@ async fn case_page_with(
         },
     );
     let similar = similar_cases(state, &view).await?;
+    let known = known_in_feed(state, &view, &policy).await?;
     let canned_responses = super::response::all(&policy, &program::templates(db, prog.id).await?);
     let mut draft = String::new();
     if let Some(id) = reply
@@ -621,6 +661,7 @@ async fn case_page_with(
         attachments,
         cve,
         similar,
+        known,
         responses: canned_responses
             .iter()
             .map(|c| (c.id.clone(), c.name.clone()))

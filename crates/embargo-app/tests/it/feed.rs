@@ -129,3 +129,80 @@ async fn osv_queries_over_http() {
         app.stop().await;
     }
 }
+
+/// The GHSA twin of the PYSEC fixture, with a summary to compare wording against.
+const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:00:00Z",
+  "aliases": ["CVE-2021-32807"],
+  "summary": "Remote Code Execution via unsafe classes in otherwise permitted modules",
+  "affected": [{"package": {"ecosystem": "PyPI", "name": "AccessControl"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "5.0"}, {"fixed": "5.2.1"}]}]}]}"#;
+
+#[tokio::test]
+async fn the_case_page_shows_what_the_feed_already_knows() {
+    for db in embargo_store::testing::all().await {
+        let app = TestApp::with(config(), db).await;
+        let admin = app.admin().await;
+        // Spook's policy, publishing under the fixture's package for the test.
+        let policy = crate::harness::example("home-automation-integration").replacen(
+            "website = \"https://spook.boo\"",
+            "website = \"https://spook.boo\"\npackages = [\"pkg:pypi/accesscontrol\"]",
+            1,
+        );
+        embargo_app::program::service::add(
+            app.store(),
+            &policy,
+            "p.toml",
+            &embargo_app::admin::service::Actor::cli(),
+            app.clock_now(),
+        )
+        .await
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let ghsa = dir.path().join("ghsa.json");
+        std::fs::write(&ghsa, GHSA).unwrap();
+        embargo_feed::ingest(
+            app.store(),
+            &[advisories("pypa/accesscontrol"), ghsa],
+            &embargo_feed::IngestOptions::default(),
+            app.clock_now(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+
+        let known = |fields: serde_json::Value| {
+            let (app, admin) = (&app, &admin);
+            async move {
+                let (reference, _) = app.file_report("spook", fields).await;
+                let page = admin.get(&format!("/cases/{reference}")).await;
+                assert_eq!(page.status, 200);
+                // The candidate list, or nothing when there is none.
+                page.text
+                    .split_once("id=\"known\"")
+                    .and_then(|(_, rest)| rest.split_once("</ul>"))
+                    .map(|(list, _)| list.to_owned())
+                    .unwrap_or_default()
+            }
+        };
+        let named = known(serde_json::json!({"title": "Sandbox escape", "description": "Looks like CVE-2021-32807 again.", "affected-version": "9.9", "proof-of-concept": "x"})).await;
+        assert!(named.contains("CVE-2021-32807"), "{named}");
+        assert!(named.contains("the report names CVE-2021-32807"), "{named}");
+
+        let at_version = known(serde_json::json!({"title": "Scripts reach the os module", "description": "A Script object imports os.", "affected-version": "4.1", "proof-of-concept": "x"})).await;
+        assert!(
+            at_version.contains("affects pkg:pypi/accesscontrol 4.1"),
+            "{at_version}"
+        );
+
+        let worded = known(serde_json::json!({"title": "Remote code execution", "description": "Unsafe classes in permitted modules give remote code execution.", "affected-version": "9.9", "proof-of-concept": "x"})).await;
+        assert!(
+            worded.contains("of its summary&#39;s words are in the report"),
+            "{worded}"
+        );
+        assert!(!worded.contains("affects"), "9.9 is not affected: {worded}");
+
+        let nothing = known(serde_json::json!({"title": "Logout is slow", "description": "It takes a while.", "affected-version": "9.9", "proof-of-concept": "x"})).await;
+        assert_eq!(nothing, "", "no candidate list for an unrelated report");
+        app.stop().await;
+    }
+}

@@ -43,6 +43,21 @@ fn program(p: &Policy, s: &mut Sink<'_>) {
             "use lowercase letters, digits and dashes, e.g. slug = \"stella-ops\"",
         );
     }
+    for (i, purl) in p.program.packages.iter().enumerate() {
+        match crate::purl::Purl::parse(purl) {
+            Err(e) => s.error(
+                &[K("program"), K("packages"), I(i)],
+                format!("`{purl}` is not a package URL: {e}"),
+                "write it as pkg:TYPE/NAMESPACE/NAME, e.g. \"pkg:pypi/spook\"",
+            ),
+            Ok(u) if u.version().is_some() => s.warn(
+                &[K("program"), K("packages"), I(i)],
+                format!("`{purl}` names a version; every version of the package is meant"),
+                "drop the @version",
+            ),
+            Ok(_) => {}
+        }
+    }
 }
 
 fn zero(d: Option<PolicyDuration>) -> bool {

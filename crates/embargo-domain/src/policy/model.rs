@@ -33,6 +33,10 @@ pub struct Program {
     /// The project's home page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+    /// Package URLs the project publishes under, without version (`pkg:pypi/spook`): the
+    /// vulnerability feed's "already known?" check on new reports looks them up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// How a channel is reached.

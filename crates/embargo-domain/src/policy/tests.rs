@@ -343,3 +343,24 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn program_packages_must_be_package_urls() {
+    let src = MINIMAL.replace(
+        "slug = \"demo\"\n",
+        "slug = \"demo\"\npackages = [\"pkg:pypi/demo\", \"pypi:demo\"]\n",
+    );
+    let d = one_error(&src);
+    assert!(
+        d.message.contains("`pypi:demo` is not a package URL"),
+        "{}",
+        d.message
+    );
+    assert_eq!(d.line, 5, "the packages line");
+    let ok = MINIMAL.replace(
+        "slug = \"demo\"\n",
+        "slug = \"demo\"\npackages = [\"pkg:pypi/demo\"]\n",
+    );
+    let p = Policy::from_toml(&ok, "p.toml").unwrap();
+    assert_eq!(p.program.packages, ["pkg:pypi/demo"]);
+}

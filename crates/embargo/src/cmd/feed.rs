@@ -14,7 +14,8 @@ use crate::{DataArgs, init_logging, load_config};
 
 #[derive(clap::Subcommand)]
 pub enum FeedCommand {
-    /// Ingest OSV records (JSON or YAML files, directories, osv.dev `all.zip` archives).
+    /// Ingest vulnerability records: OSV (JSON or YAML files, directories, osv.dev `all.zip`
+    /// archives; GHSA is OSV), NVD CVE API 2.0 pages, CVE JSON 5 records, CSAF 2.0 documents.
     /// Unchanged records are skipped, modified ones replaced, withdrawn ones kept as withdrawn.
     /// Exit code 0: all read; 2: some records were rejected (listed); 1: an input could not
     /// be read at all.
