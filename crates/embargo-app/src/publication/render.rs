@@ -206,6 +206,19 @@ pub fn advisory_files(p: &Published, sign: Signer<'_>, now: Timestamp) -> AppRes
     }
 
     let doc = csaf::render(a, &p.publisher, now);
+    // A trusted provider must not serve a document that fails the mandatory tests (§6.1):
+    // publication stops here, with the failures, rather than publishing it.
+    let failures = csaf::validate::validate(&doc);
+    if !failures.is_empty() {
+        let list: Vec<String> = failures.iter().map(ToString::to_string).collect();
+        return Err(AppError::Unprocessable {
+            field: None,
+            message: format!(
+                "the CSAF document of {id} fails the CSAF 2.0 mandatory tests: {}",
+                list.join("; ")
+            ),
+        });
+    }
     let bytes = json_bytes(&doc)?;
     let rel = csaf_rel(p);
     let base = format!(".well-known/csaf/white/{rel}");
