@@ -320,7 +320,12 @@ pub async fn group_records(
 /// The merged vulnerability for an id or alias, or `None` when the feed has no such record.
 pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Merged>, QueryError> {
     let records = group_records(db, id).await?;
-    let inputs = records
+    Ok(merge::merge(merge_inputs(&records)?))
+}
+
+/// Stored records as inputs of [`merge::merge`], with their provenance.
+pub(crate) fn merge_inputs(records: &[FeedRecord]) -> Result<Vec<Input>, QueryError> {
+    records
         .iter()
         .map(|r| {
             Ok(Input {
@@ -331,8 +336,7 @@ pub async fn by_id(db: &impl ConnectionTrait, id: &str) -> Result<Option<Merged>
                 vuln: parse_record(r)?,
             })
         })
-        .collect::<Result<Vec<_>, QueryError>>()?;
-    Ok(merge::merge(inputs))
+        .collect()
 }
 
 // ---- OSV API shapes (https://google.github.io/osv.dev/api/) ----

@@ -29,8 +29,8 @@ use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::merge::{self, AliasGraph, Input};
-use crate::query::{QueryError, parse_record};
+use crate::merge::{self, AliasGraph};
+use crate::query::{QueryError, merge_inputs};
 
 pub const FORMAT: &str = "embargo-feed-snapshot";
 pub const VERSION: u32 = 1;
@@ -362,18 +362,7 @@ pub async fn export(
         }
         for (group, mut records) in batch.iter().zip(per_group) {
             records.sort_by(|a, b| (&a.record_id, &a.source).cmp(&(&b.record_id, &b.source)));
-            let inputs = records
-                .iter()
-                .map(|r| {
-                    Ok(Input {
-                        source: r.source.clone(),
-                        origin: r.origin.clone(),
-                        digest: r.digest.clone(),
-                        ingested_at: r.ingested_at.to_rfc3339(),
-                        vuln: parse_record(r)?,
-                    })
-                })
-                .collect::<Result<Vec<_>, QueryError>>()?;
+            let inputs = merge_inputs(&records)?;
             let ecosystems: Vec<BTreeSet<String>> = inputs
                 .iter()
                 .map(|i| {

@@ -9,55 +9,15 @@ use embargo_feed::kit::{self, KitError};
 use embargo_feed::snapshot::{self, SnapshotError};
 use embargo_store::{feed, testing};
 
-use crate::{advisories, ingest, t};
-
-struct Key {
-    pk: minisign::PublicKey,
-    sk: minisign::SecretKey,
-}
-
-impl Key {
-    fn new() -> Key {
-        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-        Key {
-            pk: kp.pk,
-            sk: kp.sk,
-        }
-    }
-
-    fn sign(&self, data: &[u8]) -> Result<String, String> {
-        minisign::sign(
-            Some(&self.pk),
-            &self.sk,
-            std::io::Cursor::new(data),
-            Some("embargo test"),
-            None,
-        )
-        .map(|s| s.into_string())
-        .map_err(|e| e.to_string())
-    }
-
-    fn check(&self, data: &[u8], sig: &str) -> Result<(), String> {
-        let sig = minisign::SignatureBox::from_string(sig).map_err(|e| e.to_string())?;
-        minisign::verify(
-            &self.pk,
-            &sig,
-            std::io::Cursor::new(data),
-            true,
-            false,
-            false,
-        )
-        .map_err(|e| e.to_string())
-    }
-}
+use crate::{Key, advisories, ingest, t};
 
 async fn snapshot_of(db: &testing::TestDb, dir: &Path, since: Option<&Path>, k: &Key) {
     snapshot::export(
         db.store.conn(),
         dir,
         since,
-        |m, _| k.sign(m),
-        &k.pk.to_box().unwrap().into_string(),
+        |m, _| k.sign(m, "embargo test"),
+        &k.public(),
         |_, _| {},
     )
     .await
@@ -96,12 +56,26 @@ async fn build_verify_import_and_every_refusal() {
     let upstream = testing::sqlite().await;
     ingest(&upstream.store, &[advisories().join("pypa")]).await;
     snapshot_of(&upstream, &p("s1"), None, &k).await;
-    let k1 = kit::build(&p("s1"), &p("k1.tar.zst"), |d| k.sign(d), "KEY1", t(0)).unwrap();
+    let k1 = kit::build(
+        &p("s1"),
+        &p("k1.tar.zst"),
+        |d| k.sign(d, "embargo test"),
+        "KEY1",
+        t(0),
+    )
+    .unwrap();
     assert_eq!(k1.kind, snapshot::SnapshotKind::Full);
     std::fs::write(p("ghsa.json"), GHSA).unwrap();
     ingest(&upstream.store, &[p("ghsa.json")]).await;
     snapshot_of(&upstream, &p("s2"), Some(&p("s1")), &k).await;
-    kit::build(&p("s2"), &p("k2.tar.zst"), |d| k.sign(d), "KEY1", t(3600)).unwrap();
+    kit::build(
+        &p("s2"),
+        &p("k2.tar.zst"),
+        |d| k.sign(d, "embargo test"),
+        "KEY1",
+        t(3600),
+    )
+    .unwrap();
     // Real tools read it: GNU tar with zstd lists the provenance and the snapshot.
     match std::process::Command::new("tar")
         .args(["--zstd", "-tf"])
@@ -254,7 +228,7 @@ async fn build_verify_import_and_every_refusal() {
         let m = std::fs::read(d.join("snapshot/manifest.json")).unwrap();
         std::fs::write(
             d.join("snapshot/manifest.json.minisig"),
-            other.sign(&m).unwrap(),
+            other.sign(&m, "embargo test").unwrap(),
         )
         .unwrap();
     });

@@ -48,3 +48,49 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// A minisign key pair for signing snapshots and kits in tests.
+pub struct Key {
+    pub pk: minisign::PublicKey,
+    sk: minisign::SecretKey,
+}
+
+impl Key {
+    pub fn new() -> Key {
+        let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
+        Key {
+            pk: kp.pk,
+            sk: kp.sk,
+        }
+    }
+
+    /// A `.minisig` with a fixed trusted comment (minisign's default is the signing time).
+    pub fn sign(&self, data: &[u8], comment: &str) -> Result<String, String> {
+        minisign::sign(
+            Some(&self.pk),
+            &self.sk,
+            std::io::Cursor::new(data),
+            Some(comment),
+            None,
+        )
+        .map(|s| s.into_string())
+        .map_err(|e| e.to_string())
+    }
+
+    pub fn public(&self) -> String {
+        self.pk.to_box().unwrap().into_string()
+    }
+
+    pub fn check(&self, data: &[u8], sig: &str) -> Result<(), String> {
+        let sig = minisign::SignatureBox::from_string(sig).map_err(|e| e.to_string())?;
+        minisign::verify(
+            &self.pk,
+            &sig,
+            std::io::Cursor::new(data),
+            true,
+            false,
+            false,
+        )
+        .map_err(|e| e.to_string())
+    }
+}

@@ -6,51 +6,7 @@ use std::path::Path;
 use embargo_feed::snapshot::{self, SnapshotError, SnapshotKind};
 use embargo_store::testing;
 
-use crate::{advisories, ingest};
-
-struct Key {
-    pk: minisign::PublicKey,
-    sk: minisign::SecretKey,
-}
-
-fn key() -> Key {
-    let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
-    Key {
-        pk: kp.pk,
-        sk: kp.sk,
-    }
-}
-
-impl Key {
-    fn sign(&self, data: &[u8], comment: &str) -> Result<String, String> {
-        minisign::sign(
-            Some(&self.pk),
-            &self.sk,
-            std::io::Cursor::new(data),
-            Some(comment),
-            None,
-        )
-        .map(|s| s.into_string())
-        .map_err(|e| e.to_string())
-    }
-
-    fn public(&self) -> String {
-        self.pk.to_box().unwrap().into_string()
-    }
-
-    fn check(&self, data: &[u8], sig: &str) -> Result<(), String> {
-        let sig = minisign::SignatureBox::from_string(sig).map_err(|e| e.to_string())?;
-        minisign::verify(
-            &self.pk,
-            &sig,
-            std::io::Cursor::new(data),
-            true,
-            false,
-            false,
-        )
-        .map_err(|e| e.to_string())
-    }
-}
+use crate::{Key, advisories, ingest};
 
 async fn export(
     db: &testing::TestDb,
@@ -91,7 +47,7 @@ const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:0
 #[tokio::test]
 async fn full_exports_are_deterministic_and_deltas_hold_only_changes() {
     for db in testing::all().await {
-        let k = key();
+        let k = Key::new();
         ingest(&db.store, &[advisories()]).await;
         let tmp = tempfile::tempdir().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -186,7 +142,7 @@ async fn full_exports_are_deterministic_and_deltas_hold_only_changes() {
 #[tokio::test]
 async fn verification_refuses_wrong_keys_and_tampering() {
     let db = testing::sqlite().await;
-    let k = key();
+    let k = Key::new();
     ingest(&db.store, &[advisories().join("pypa")]).await;
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
@@ -197,7 +153,7 @@ async fn verification_refuses_wrong_keys_and_tampering() {
         p
     };
 
-    let other = key();
+    let other = Key::new();
     let e = snapshot::verify(&good, |m, s| other.check(m, s)).unwrap_err();
     assert!(matches!(e, SnapshotError::Signature(_)), "{e}");
 

@@ -308,12 +308,7 @@ pub async fn run(command: FeedCommand) -> anyhow::Result<ExitCode> {
             since,
             json,
         } => {
-            let config = load_config(&data, None, None)?;
-            let _log = init_logging(&config, "error", false);
-            let (store, keys) = embargo_app::serve::open(&config).await?;
-            let key = embargo_app::signing::current(&store, &keys, now())
-                .await
-                .map_err(|e| anyhow::anyhow!("the instance signing key: {e}"))?;
+            let (store, key, _log) = open_with_key(&data).await?;
             if let Some(base) = &since {
                 embargo_feed::snapshot::verify(base, |m, s| {
                     embargo_app::signing::verify(&key.public_text, m, s)
@@ -404,7 +399,25 @@ pub async fn run(command: FeedCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn now() -> embargo_store::Ts {
+/// The store and the instance's minisign key (created on first use), for the commands that
+/// sign; the returned guard keeps logging alive.
+pub(crate) async fn open_with_key(
+    data: &DataArgs,
+) -> anyhow::Result<(
+    embargo_store::Store,
+    embargo_app::signing::MinisignKey,
+    impl Sized,
+)> {
+    let config = load_config(data, None, None)?;
+    let log = init_logging(&config, "error", false);
+    let (store, keys) = embargo_app::serve::open(&config).await?;
+    let key = embargo_app::signing::current(&store, &keys, now())
+        .await
+        .map_err(|e| anyhow::anyhow!("the instance signing key: {e}"))?;
+    Ok((store, key, log))
+}
+
+pub(crate) fn now() -> embargo_store::Ts {
     use embargo_app::clock::Clock;
     embargo_app::clock::SystemClock.now()
 }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::feed::now;
 use crate::{DataArgs, init_logging, load_config};
 
 /// Kits older than this are refused unless `--max-age-days` says otherwise.
@@ -52,11 +53,6 @@ pub enum KitCommand {
     },
 }
 
-fn now() -> embargo_store::Ts {
-    use embargo_app::clock::Clock;
-    embargo_app::clock::SystemClock.now()
-}
-
 fn read_key(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
@@ -68,12 +64,7 @@ pub async fn run(command: KitCommand) -> anyhow::Result<ExitCode> {
             snapshot,
             out,
         } => {
-            let config = load_config(&data, None, None)?;
-            let _log = init_logging(&config, "error", false);
-            let (store, keys) = embargo_app::serve::open(&config).await?;
-            let key = embargo_app::signing::current(&store, &keys, now())
-                .await
-                .map_err(|e| anyhow::anyhow!("the instance signing key: {e}"))?;
+            let (store, key, _log) = super::feed::open_with_key(&data).await?;
             store.close().await;
             embargo_feed::snapshot::verify(&snapshot, |m, s| {
                 embargo_app::signing::verify(&key.public_text, m, s)
