@@ -32,6 +32,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
     pub mail: MailConfig,
+    pub feed: FeedConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +169,25 @@ impl Default for JobsConfig {
     }
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedConfig {
+    /// Local files, directories or zip archives (e.g. a mirrored osv.dev `all.zip`) that the
+    /// `feed.refresh` job ingests; empty: the job does nothing.
+    pub sources: Vec<String>,
+    /// How often the refresh job runs, in seconds.
+    pub refresh_secs: u32,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            sources: Vec::new(),
+            refresh_secs: 3600,
+        }
+    }
+}
+
 #[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
@@ -248,6 +268,7 @@ impl Default for Config {
             database: DatabaseConfig::default(),
             jobs: JobsConfig::default(),
             mail: MailConfig::default(),
+            feed: FeedConfig::default(),
         }
     }
 }
@@ -407,6 +428,9 @@ impl Config {
         }
         if self.jobs.lease_secs < 5 {
             return bad("jobs.lease_secs", "must be at least 5 seconds".into());
+        }
+        if self.feed.refresh_secs < 60 {
+            return bad("feed.refresh_secs", "must be at least 60 seconds".into());
         }
         if !self.mail.smtp_url.is_empty() {
             match url::Url::parse(&self.mail.smtp_url) {

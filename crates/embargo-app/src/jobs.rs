@@ -31,7 +31,10 @@ pub const PUBLISH_ADVISORIES: &str = "advisory.publish";
 /// Send pre-notifications whose time has come, and remind the team of embargoes ending.
 pub const PRENOTIFY: &str = "embargo.prenotify";
 
-/// Periodic jobs and their intervals (seconds).
+/// Ingest the configured feed sources (`[feed] sources`), incrementally.
+pub const FEED_REFRESH: &str = "feed.refresh";
+
+/// Periodic jobs and their intervals (seconds; `feed.refresh` takes `[feed] refresh_secs`).
 pub const PERIODIC: &[(&str, i64)] = &[
     (HASH_IPS, 3600),
     (PURGE_SESSIONS, 3600),
@@ -40,12 +43,18 @@ pub const PERIODIC: &[(&str, i64)] = &[
     (SWEEP_MAIL, 60),
     (PUBLISH_ADVISORIES, 15),
     (PRENOTIFY, 60),
+    (FEED_REFRESH, 3600),
 ];
 
 pub async fn ensure_periodic(state: &AppState) -> anyhow::Result<()> {
     let now = state.now();
     for (kind, every) in PERIODIC {
-        job::ensure_periodic(state.store.conn(), kind, *every, now, now).await?;
+        let every = if *kind == FEED_REFRESH {
+            i64::from(state.config.feed.refresh_secs)
+        } else {
+            *every
+        };
+        job::ensure_periodic(state.store.conn(), kind, every, now, now).await?;
     }
     Ok(())
 }
@@ -101,8 +110,50 @@ pub async fn run_job(state: &AppState, j: &job::Job) -> anyhow::Result<String> {
                 "sent {sent} pre-notifications, {reminded} reminders"
             ))
         }
+        FEED_REFRESH => refresh_feed(state, now).await,
         other => anyhow::bail!("unknown job kind `{other}`"),
     }
+}
+
+async fn refresh_feed(state: &AppState, now: embargo_store::Ts) -> anyhow::Result<String> {
+    if state.config.feed.sources.is_empty() {
+        return Ok("no feed sources configured".into());
+    }
+    // A source not there (yet) must not keep the others out.
+    let (present, missing): (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) = state
+        .config
+        .feed
+        .sources
+        .iter()
+        .map(std::path::PathBuf::from)
+        .partition(|p| p.exists());
+    let mut s = if present.is_empty() {
+        embargo_feed::Summary::default()
+    } else {
+        embargo_feed::ingest(
+            &state.store,
+            &present,
+            &embargo_feed::IngestOptions::default(),
+            now,
+            |_| {},
+        )
+        .await?
+    };
+    s.failed_inputs.extend(
+        missing
+            .iter()
+            .map(|p| format!("{}: no such file or directory", p.display())),
+    );
+    let summary = format!(
+        "read {}: {} new, {} modified, {} unchanged, {} stale, {} rejected",
+        s.read, s.new, s.modified, s.unchanged, s.stale, s.rejected
+    );
+    // What could be read is in; an unreadable source fails the run so that it is retried
+    // and shows in the job log.
+    if !s.failed_inputs.is_empty() {
+        anyhow::bail!("{summary}; unreadable: {}", s.failed_inputs.join("; "));
+    }
+    Ok(summary)
 }
 
 /// Claims and runs every due job once; returns how many ran. The runner loop calls this; tests

@@ -206,3 +206,50 @@ async fn the_case_page_shows_what_the_feed_already_knows() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_refresh_job_ingests_the_configured_sources() {
+    let dir = tempfile::tempdir().unwrap();
+    let mirror = dir.path().join("mirror");
+    let mut c = config();
+    c.feed.sources = vec![
+        advisories("pypa/accesscontrol").display().to_string(),
+        mirror.display().to_string(),
+    ];
+    let app = TestApp::with(c, embargo_store::testing::sqlite().await).await;
+    let state = &app.running.as_ref().unwrap().state;
+    embargo_app::jobs::ensure_periodic(state).await.unwrap();
+    embargo_app::jobs::run_due(state, "test").await.unwrap();
+    // What could be read is in; the unreadable source fails the run, to be retried.
+    let count = || async {
+        embargo_store::feed::count(app.store().conn())
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 1);
+    let job = || async {
+        embargo_store::job::by_kind(app.store().conn(), embargo_app::jobs::FEED_REFRESH)
+            .await
+            .unwrap()
+            .remove(0)
+    };
+    let err = job().await.last_error.unwrap_or_default();
+    assert!(err.contains("1 new") && err.contains("mirror"), "{err}");
+
+    // The mirror appears: the retry ingests it, the known record is unchanged.
+    std::fs::create_dir(&mirror).unwrap();
+    std::fs::copy(
+        advisories("golang/GO-2022-0278.json"),
+        mirror.join("GO-2022-0278.json"),
+    )
+    .unwrap();
+    app.clock.advance(chrono::Duration::minutes(5));
+    embargo_app::jobs::run_due(state, "test").await.unwrap();
+    assert_eq!(count().await, 2);
+    assert_eq!(
+        job().await.state,
+        embargo_store::job::PENDING,
+        "rescheduled"
+    );
+    app.stop().await;
+}
