@@ -46,7 +46,7 @@ const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:0
 
 #[tokio::test]
 async fn build_verify_import_and_every_refusal() {
-    let k = Key::new();
+    let k = Key::generate();
     let check = |m: &[u8], s: &str| k.check(m, s);
     let max_age = Duration::days(30);
     let tmp = tempfile::tempdir().unwrap();
@@ -154,7 +154,7 @@ async fn build_verify_import_and_every_refusal() {
     }
 
     // Verification alone: wrong key, expired, from the future.
-    let other = Key::new();
+    let other = Key::generate();
     let e = kit::verify(&p("k1.tar.zst"), |m, s| other.check(m, s), t(DAY), max_age).unwrap_err();
     assert!(matches!(e, KitError::Signature(_)), "{e}");
     let e = kit::verify(&p("k1.tar.zst"), check, t(31 * DAY), max_age).unwrap_err();

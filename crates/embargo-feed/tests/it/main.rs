@@ -56,7 +56,7 @@ pub struct Key {
 }
 
 impl Key {
-    pub fn new() -> Key {
+    pub fn generate() -> Key {
         let kp = minisign::KeyPair::generate_unencrypted_keypair().unwrap();
         Key {
             pk: kp.pk,

@@ -47,7 +47,7 @@ const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:0
 #[tokio::test]
 async fn full_exports_are_deterministic_and_deltas_hold_only_changes() {
     for db in testing::all().await {
-        let k = Key::new();
+        let k = Key::generate();
         ingest(&db.store, &[advisories()]).await;
         let tmp = tempfile::tempdir().unwrap();
         let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
@@ -142,7 +142,7 @@ async fn full_exports_are_deterministic_and_deltas_hold_only_changes() {
 #[tokio::test]
 async fn verification_refuses_wrong_keys_and_tampering() {
     let db = testing::sqlite().await;
-    let k = Key::new();
+    let k = Key::generate();
     ingest(&db.store, &[advisories().join("pypa")]).await;
     let tmp = tempfile::tempdir().unwrap();
     let good = tmp.path().join("good");
@@ -153,7 +153,7 @@ async fn verification_refuses_wrong_keys_and_tampering() {
         p
     };
 
-    let other = Key::new();
+    let other = Key::generate();
     let e = snapshot::verify(&good, |m, s| other.check(m, s)).unwrap_err();
     assert!(matches!(e, SnapshotError::Signature(_)), "{e}");
 
