@@ -336,13 +336,17 @@ fn build_chunk(g: &Gen, range: std::ops::Range<usize>, opts: SimpleFileOptions) 
         }
         for a in &v.affected {
             if let Some(p) = &a.package {
-                chunk.packages.push(format!("{}\u{0}{}", p.ecosystem, p.name));
+                chunk
+                    .packages
+                    .push(format!("{}\u{0}{}", p.ecosystem, p.name));
             }
         }
         chunk.bytes += buf.len() as u64;
-        chunk
-            .files
-            .push(PreparedZipFile::from_data(format!("{}.json", v.id), opts, &buf)?);
+        chunk.files.push(PreparedZipFile::from_data(
+            format!("{}.json", v.id),
+            opts,
+            &buf,
+        )?);
     }
     Ok(chunk)
 }
@@ -364,7 +368,10 @@ fn purl_type(ecosystem: &str) -> Option<&'static str> {
 fn pct(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~') || (keep_slash && b == b'/') {
+        if b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'-' | b'_' | b'~')
+            || (keep_slash && b == b'/')
+        {
             out.push(char::from(b));
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -376,11 +383,18 @@ fn pct(s: &str, keep_slash: bool) -> String {
 /// A component for record `i`: the package of its first usable `affected[]` entry with an
 /// affected version (`want_affected`) or a version outside the entry's ranges (its `fixed`
 /// version, or `9999.0.0` when the entry states none).
-fn component(g: &Gen, i: usize, want_affected: bool, rng: &mut Rng) -> Option<(String, String, String)> {
+fn component(
+    g: &Gen,
+    i: usize,
+    want_affected: bool,
+    rng: &mut Rng,
+) -> Option<(String, String, String)> {
     let v = g.record(i);
     for a in &v.affected {
         let Some(p) = &a.package else { continue };
-        let Some(ty) = purl_type(&p.ecosystem) else { continue };
+        let Some(ty) = purl_type(&p.ecosystem) else {
+            continue;
+        };
         // `stdlib`, `toolchain` and module paths without a `/` (`gitea.dev`) have no golang
         // purl (the type needs a namespace); the feed keys them `osv:Go/…`.
         if p.ecosystem == "Go" && !p.name.contains('/') {
@@ -392,14 +406,17 @@ fn component(g: &Gen, i: usize, want_affected: bool, rng: &mut Rng) -> Option<(S
         for r in a.ranges.iter().filter(|r| r.kind != RangeKind::Git) {
             for e in &r.events {
                 match e {
-                    OsvEvent::Introduced(s) if introduced.is_none() && s != "0" => introduced = Some(s.clone()),
+                    OsvEvent::Introduced(s) if introduced.is_none() && s != "0" => {
+                        introduced = Some(s.clone())
+                    }
                     OsvEvent::Fixed(s) if fixed.is_none() => fixed = Some(s.clone()),
                     OsvEvent::LastAffected(s) if last.is_none() => last = Some(s.clone()),
                     _ => {}
                 }
             }
         }
-        let has_numeric = !a.versions.is_empty() || a.ranges.iter().any(|r| r.kind != RangeKind::Git);
+        let has_numeric =
+            !a.versions.is_empty() || a.ranges.iter().any(|r| r.kind != RangeKind::Git);
         if !has_numeric {
             continue;
         }
@@ -417,7 +434,11 @@ fn component(g: &Gen, i: usize, want_affected: bool, rng: &mut Rng) -> Option<(S
         let (name, ver) = match ty {
             "pypi" => (p.name.to_lowercase().replace('_', "-"), version),
             "golang" => {
-                let ver = if version.starts_with('v') { version } else { format!("v{version}") };
+                let ver = if version.starts_with('v') {
+                    version
+                } else {
+                    format!("v{version}")
+                };
                 (p.name.clone(), ver)
             }
             "maven" => (p.name.replacen(':', "/", 1), version),
@@ -443,7 +464,10 @@ fn write_sbom(g: &Gen, records: usize, count: usize, path: &Path) -> Result<Valu
         for _ in 0..100_000 {
             let t = rng.below(n);
             let k = rng.below(g.variants);
-            let copies: Vec<usize> = (t..records).step_by(n).filter(|&i| g.variant(i) == k).collect();
+            let copies: Vec<usize> = (t..records)
+                .step_by(n)
+                .filter(|&i| g.variant(i) == k)
+                .collect();
             if copies.is_empty() {
                 continue;
             }
@@ -510,7 +534,8 @@ fn main() -> Result<()> {
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(args.level))
         .last_modified_time(DateTime::default());
-    let file = File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let file =
+        File::create(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
     let mut distinct: HashSet<String> = HashSet::new();
     let mut uncompressed = 0u64;
@@ -530,7 +555,10 @@ fn main() -> Result<()> {
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked"))))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a worker panicked")))
+                })
                 .collect()
         });
         for c in chunks {
