@@ -64,10 +64,7 @@ fn words(text: &str) -> BTreeSet<String> {
 
 /// The id a group is shown under: the smallest CVE among the ids, else the record's id.
 fn display_id(id: &str, aliases: &[String]) -> String {
-    std::iter::once(id)
-        .chain(aliases.iter().map(String::as_str))
-        .filter(|i| i.starts_with("CVE-"))
-        .min()
+    crate::merge::cve_of(std::iter::once(id).chain(aliases.iter().map(String::as_str)))
         .unwrap_or(id)
         .to_owned()
 }

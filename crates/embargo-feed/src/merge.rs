@@ -90,6 +90,11 @@ impl AliasGraph {
     }
 }
 
+/// The id an alias group goes by when it has a CVE: the smallest CVE id among `ids`.
+pub fn cve_of<'a>(ids: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    ids.into_iter().filter(|i| i.starts_with("CVE-")).min()
+}
+
 /// Merge priority of a source: lower comes first. The ecosystem's own database knows its
 /// package names and versions best; GHSA is curated per package; CVE records come from the CNA;
 /// NVD and CSAF describe products rather than packages.
@@ -219,11 +224,9 @@ pub fn merge(mut inputs: Vec<Input>) -> Option<Merged> {
         ids.insert(i.vuln.id.clone());
         ids.extend(i.vuln.aliases.iter().cloned());
     }
-    let id = ids
-        .iter()
-        .find(|i| i.starts_with("CVE-"))
-        .cloned()
-        .unwrap_or_else(|| first.vuln.id.clone());
+    let id = cve_of(ids.iter().map(String::as_str))
+        .unwrap_or(&first.vuln.id)
+        .to_owned();
     let sourced = |i: &Input, value: String| Sourced {
         source: i.source.clone(),
         id: i.vuln.id.clone(),

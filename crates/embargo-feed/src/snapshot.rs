@@ -279,11 +279,9 @@ fn read_base(dir: &Path) -> Result<BaseState, SnapshotError> {
 
 /// The key of an alias group (sorted ids): its first CVE id, else its first id.
 fn group_key(group: &[String]) -> &str {
-    group
-        .iter()
-        .find(|i| i.starts_with("CVE-"))
-        .or_else(|| group.first())
-        .map_or("", String::as_str)
+    merge::cve_of(group.iter().map(String::as_str))
+        .or_else(|| group.first().map(String::as_str))
+        .unwrap_or("")
 }
 
 /// Writes a snapshot of the feed into `dir` (created; must be empty), a delta against the

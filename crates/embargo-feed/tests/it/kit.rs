@@ -9,7 +9,7 @@ use embargo_feed::kit::{self, KitError};
 use embargo_feed::snapshot::{self, SnapshotError};
 use embargo_store::{feed, testing};
 
-use crate::{Key, advisories, ingest, t};
+use crate::{GHSA, Key, advisories, ingest, t};
 
 async fn snapshot_of(db: &testing::TestDb, dir: &Path, since: Option<&Path>, k: &Key) {
     snapshot::export(
@@ -39,11 +39,6 @@ fn repack(dir: &Path, out: &Path) {
 }
 
 const DAY: i64 = 86_400;
-const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:00:00Z",
-  "aliases": ["CVE-2021-32807"], "summary": "RCE via unsafe classes",
-  "affected": [{"package": {"ecosystem": "PyPI", "name": "AccessControl"},
-    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "5.0"}, {"fixed": "5.2.1"}]}]}]}"#;
-
 #[tokio::test]
 async fn build_verify_import_and_every_refusal() {
     let k = Key::generate();

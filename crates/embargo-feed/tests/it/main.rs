@@ -94,3 +94,16 @@ impl Key {
         .map_err(|e| e.to_string())
     }
 }
+
+/// A GHSA record written by hand for the PYSEC fixture's CVE, disagreeing on the fix.
+pub const GHSA: &str = r#"{
+  "id": "GHSA-qcx9-j53g-ccgf",
+  "modified": "2021-10-01T00:00:00Z",
+  "aliases": ["CVE-2021-32807"],
+  "summary": "Remote Code Execution via unsafe classes in otherwise permitted modules",
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"}],
+  "affected": [{
+    "package": {"ecosystem": "PyPI", "name": "AccessControl"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "5.0"}, {"fixed": "5.2.1"}]}]
+  }]
+}"#;

@@ -6,7 +6,7 @@ use std::path::Path;
 use embargo_feed::snapshot::{self, SnapshotError, SnapshotKind};
 use embargo_store::testing;
 
-use crate::{Key, advisories, ingest};
+use crate::{GHSA, Key, advisories, ingest};
 
 async fn export(
     db: &testing::TestDb,
@@ -38,11 +38,6 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
-
-const GHSA: &str = r#"{"id": "GHSA-qcx9-j53g-ccgf", "modified": "2021-10-01T00:00:00Z",
-  "aliases": ["CVE-2021-32807"], "summary": "RCE via unsafe classes",
-  "affected": [{"package": {"ecosystem": "PyPI", "name": "AccessControl"},
-    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "5.0"}, {"fixed": "5.2.1"}]}]}]}"#;
 
 #[tokio::test]
 async fn full_exports_are_deterministic_and_deltas_hold_only_changes() {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use embargo_app::admin::service::{self as admin, Actor};
 use embargo_domain::account::{Role, TokenScope};
 
+use super::now;
 use crate::{AdminCommand, DataArgs, init_logging, load_config};
 
 async fn open(
@@ -19,11 +20,6 @@ async fn open(
 
 fn public_url(config: &embargo_app::config::Config) -> String {
     config.effective_public_url(config.listen)
-}
-
-fn now() -> embargo_store::Ts {
-    use embargo_app::clock::Clock;
-    embargo_app::clock::SystemClock.now()
 }
 
 fn err(e: embargo_app::error::AppError) -> anyhow::Error {

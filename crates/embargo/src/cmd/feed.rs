@@ -10,6 +10,7 @@ use embargo_feed::query::{MatchKind, PackageQuery};
 use embargo_feed::{IngestOptions, Summary};
 use serde::Serialize;
 
+use super::now;
 use crate::{DataArgs, init_logging, load_config};
 
 #[derive(clap::Subcommand)]
@@ -415,9 +416,4 @@ pub(crate) async fn open_with_key(
         .await
         .map_err(|e| anyhow::anyhow!("the instance signing key: {e}"))?;
     Ok((store, key, log))
-}
-
-pub(crate) fn now() -> embargo_store::Ts {
-    use embargo_app::clock::Clock;
-    embargo_app::clock::SystemClock.now()
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::feed::now;
+use super::now;
 use crate::{DataArgs, init_logging, load_config};
 
 /// Kits older than this are refused unless `--max-age-days` says otherwise.

@@ -8,6 +8,7 @@ use anyhow::Context;
 use embargo_app::admin::service::Actor;
 use embargo_app::program::service::{self, SaveError};
 
+use super::now;
 use crate::{DataArgs, init_logging, load_config};
 
 #[derive(clap::Subcommand)]
@@ -33,11 +34,6 @@ pub enum ProgramCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-}
-
-fn now() -> embargo_store::Ts {
-    use embargo_app::clock::Clock;
-    embargo_app::clock::SystemClock.now()
 }
 
 fn report(

@@ -6,25 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn embargo() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    // Tests must not pick up the developer's own configuration.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("EMBARGO_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn run(args: &[&str], cwd: &std::path::Path) -> (i32, String, String) {
-    let out = embargo().args(args).current_dir(cwd).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::{embargo, run};
 
 #[test]
 fn serve_starts_with_zero_config_and_prints_a_setup_link() {

@@ -2,7 +2,6 @@
 //! a summary at the end, `--json` for scripts, exit codes that say what happened.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn fixtures(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -12,22 +11,12 @@ fn fixtures(rel: &str) -> PathBuf {
 
 /// Runs `embargo ARGS…`, with `--data-dir DIR/data` when `data` is given.
 fn cli(args: &[&str], data: Option<&Path>) -> (i32, String, String) {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("EMBARGO_") {
-            c.env_remove(k);
-        }
-    }
+    let mut c = crate::embargo();
     c.args(args);
     if let Some(dir) = data {
         c.arg("--data-dir").arg(dir.join("data")).current_dir(dir);
     }
-    let out = c.output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    crate::output(&mut c)
 }
 
 fn feed(args: &[&str], dir: &Path) -> (i32, String, String) {

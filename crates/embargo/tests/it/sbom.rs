@@ -1,28 +1,7 @@
 //! `embargo sbom scan` as a user runs it: ingest real advisories with `embargo feed ingest`,
 //! then scan a CycloneDX SBOM in each output format, with `--fail-on`, and with broken input.
 
-use std::path::Path;
-use std::process::Command;
-
-fn embargo() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_embargo"));
-    // Tests must not pick up the developer's own configuration.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("EMBARGO_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
-
-fn run(args: &[&str], cwd: &Path) -> (i32, String, String) {
-    let out = embargo().args(args).current_dir(cwd).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::run;
 
 const RUSTSEC: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
